@@ -1,0 +1,1 @@
+"""Harver customers (accounts) and their staff users: the bottom of the app graph."""

@@ -1,0 +1,1 @@
+"""The Harver side: the assessment catalog, candidate assessments and their results."""

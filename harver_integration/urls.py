@@ -1,0 +1,16 @@
+"""Top-level URLs: the admin, the health probes and the APIs."""
+
+from django.contrib import admin
+from django.urls import path
+
+from harver_integration import health
+
+admin.site.site_header = "Harver Integrations"
+admin.site.site_title = "Harver Integrations"
+admin.site.index_title = "Harver platform"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Provider-agnostic integration configuration: credentials both ways, reports, field mappings."""

@@ -1,0 +1,283 @@
+"""One account's connection to one ATS instance, and everything configured on it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Account
+from assessments.models import Assessment, Competency
+from assessments.reports import ReportType
+from harver_integration.crypto import EncryptedTextField
+from integrations.providers import Pattern, Provider, get_provider, provider_choices
+
+DEFAULT_LINK_LIFETIME_DAYS = 365
+
+subdomain_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+    "Enter the subdomain only (lowercase letters, digits and hyphens), e.g. 'acme' for "
+    "acme.workable.com.",
+)
+
+
+class IntegrationQuerySet(models.QuerySet["Integration"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> IntegrationQuerySet:
+        return self.filter(account__in=Account.objects.visible_to(user))
+
+
+class Integration(models.Model):
+    class SetupState(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Setting up"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Setup failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="integrations")
+    provider = models.CharField("ATS", max_length=40, choices=provider_choices)
+    pattern = models.CharField(
+        "integration pattern",
+        max_length=40,
+        choices=Pattern.choices,
+        default=Pattern.ATS_FIRST_AD_HOC,
+        help_text="How candidates enter the assessment; each ATS allows only some patterns.",
+    )
+    is_enabled = models.BooleanField("enabled", default=False)
+    setup_state = models.CharField(
+        max_length=20, choices=SetupState.choices, default=SetupState.PENDING
+    )
+    last_error = models.TextField(blank=True, help_text="The last problem talking to the ATS.")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IntegrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account", "provider", "id"]
+        indexes = [models.Index(fields=["provider", "is_enabled"], name="integration_provider_on")]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} integration for {self.account}"
+
+    @property
+    def provider_impl(self) -> Provider:
+        return get_provider(self.provider)
+
+
+class AtsCredential(models.Model):
+    """The "Harver to ATS" credentials: what we send when we call the ATS."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, related_name="ats_credential"
+    )
+    subdomain = models.CharField(
+        max_length=63,
+        blank=True,
+        validators=[subdomain_validator],
+        help_text="The customer's ATS subdomain, e.g. 'acme' for acme.workable.com.",
+    )
+    token = EncryptedTextField(
+        "API token",
+        null=True,
+        blank=True,
+        help_text="Generated in the ATS; stored encrypted and never shown again.",
+    )
+    token_last4 = models.CharField("token ends with", max_length=4, blank=True, editable=False)
+    token_set_at = models.DateTimeField(null=True, blank=True, editable=False)
+    token_expires_on = models.DateField(
+        "token expiry",
+        null=True,
+        blank=True,
+        help_text="The expiry chosen when the token was made.",
+    )
+    note_author_member_id = models.CharField(
+        "timeline note author",
+        max_length=64,
+        blank=True,
+        help_text="The ATS member (id) in whose name timeline notes are posted.",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verification = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What the last verification found: {'ok': bool, 'problems': [...], ...}.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Harver to ATS credential"
+
+    def __str__(self) -> str:
+        masked = f"…{self.token_last4}" if self.token_last4 else "no token"
+        return f"Harver to ATS credential of {self.integration} ({masked})"
+
+    def set_token(self, token: str, *, now: datetime.datetime) -> None:
+        """Replace the token; only its last four characters stay readable."""
+        self.token = token
+        self.token_last4 = token[-4:]
+        self.token_set_at = now
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_last4)
+
+
+class InboundTokenQuerySet(models.QuerySet["InboundToken"]):
+    def active(self) -> InboundTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class InboundToken(models.Model):
+    """The "ATS to Harver" token: we mint it, the ATS sends it; only its hash is kept."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="inbound_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_last4 = models.CharField("token ends with", max_length=4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InboundTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ATS to Harver token"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_inbound_token_per_integration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"ATS to Harver token …{self.token_last4} ({state})"
+
+
+class ReportSettings(models.Model):
+    """The Reports tab: which report links go back to the ATS, and how long they work."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, related_name="report_settings"
+    )
+    candidate_details_page = models.BooleanField(
+        ReportType.CANDIDATE_DETAILS_PAGE.label, default=False
+    )
+    readonly_candidate_details_page = models.BooleanField(
+        ReportType.READONLY_CANDIDATE_DETAILS_PAGE.label, default=True
+    )
+    pdf_report = models.BooleanField(ReportType.PDF_REPORT.label, default=False)
+    signed_report = models.BooleanField(ReportType.SIGNED_REPORT.label, default=True)
+    results_link = models.CharField(
+        "results link",
+        max_length=40,
+        choices=ReportType.choices,
+        default=ReportType.READONLY_CANDIDATE_DETAILS_PAGE,
+        help_text="The report the ATS shows as the assessment's result link (results_url).",
+    )
+    link_lifetime_days = models.PositiveIntegerField(
+        "link lifetime (days)",
+        default=DEFAULT_LINK_LIFETIME_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="How long report links sent to the ATS keep working.",
+    )
+    hide_personal_data = models.BooleanField(
+        default=False,
+        help_text="Leave name, email and phone out of the read-only Candidate Details Page.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "report settings"
+        verbose_name_plural = "report settings"
+
+    def __str__(self) -> str:
+        return f"Report settings of {self.integration}"
+
+    def enabled_types(self) -> list[ReportType]:
+        return [report_type for report_type in ReportType if getattr(self, report_type.value)]
+
+
+class AssessmentFieldMapping(models.Model):
+    """The Assessments tab: one score of one assessment, and the ATS field it is written to."""
+
+    class Score(models.TextChoices):
+        OVERALL = "overall", "Overall matching score"
+        RECOMMENDATION = "recommendation", "Recommendation"
+        COMPETENCY = "competency", "Competency score"
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="field_mappings"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="field_mappings"
+    )
+    score = models.CharField(max_length=20, choices=Score.choices)
+    competency = models.ForeignKey(
+        Competency,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="field_mappings",
+        help_text="Only for competency scores.",
+    )
+    send_status = models.BooleanField(
+        "send to ATS", default=False, help_text="Write this score into the ATS field."
+    )
+    ats_field_id = models.CharField(
+        "ATS Field Id",
+        max_length=128,
+        blank=True,
+        help_text="The ATS custom attribute (key) that receives this score.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["integration", "assessment", "score", "competency__position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(score="competency") & Q(competency__isnull=False))
+                | (~Q(score="competency") & Q(competency__isnull=True)),
+                name="field_mapping_competency_iff_competency_score",
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "assessment", "score"],
+                condition=Q(competency__isnull=True),
+                name="field_mapping_unique_score",
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "competency"],
+                condition=Q(competency__isnull=False),
+                name="field_mapping_unique_competency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment.name}: {self.score_label}"
+
+    @property
+    def score_label(self) -> str:
+        if self.competency_id is not None:
+            return self.competency.name  # type: ignore[union-attr]
+        return self.get_score_display()

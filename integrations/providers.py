@@ -1,0 +1,83 @@
+"""The provider registry: one explicit entry per ATS, imported lazily by dotted path.
+
+Adding an ATS is a sibling app of `workable/` with a `Provider` subclass and one line in
+`PROVIDERS`; nothing here imports a provider module directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from integrations.models import Integration
+
+
+class Pattern(models.TextChoices):
+    """How candidates enter: the ATS asks and Harver emails a link, or the ATS embeds Harver."""
+
+    ATS_FIRST_AD_HOC = "ats_first_ad_hoc", "ATS First Ad-Hoc"
+    ATS_FIRST_INLINE = "ats_first_inline", "ATS First Inline"
+
+
+class Provider:
+    """What every ATS provider declares and may do.
+
+    Subclasses set `key`, `label`, `allowed_patterns` and `api_path`, and override
+    `remote_problems` to add the enable checks that must ask the ATS itself.
+    """
+
+    key: str
+    label: str
+    allowed_patterns: tuple[Pattern, ...]
+    api_path: str
+
+    @property
+    def default_pattern(self) -> Pattern:
+        return self.allowed_patterns[0]
+
+    def remote_problems(self, integration: Integration) -> list[str]:
+        """Problems only the ATS can reveal (token refused, scopes missing, …), in plain words.
+
+        Called by the enable service after every local check passed; the base provider has no
+        remote checks.
+        """
+        return []
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    label: str
+    path: str
+
+
+PROVIDERS: dict[str, ProviderEntry] = {
+    "workable": ProviderEntry(label="Workable", path="workable.provider.WorkableProvider"),
+}
+
+
+class UnknownProviderError(LookupError):
+    pass
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    return [(key, entry.label) for key, entry in PROVIDERS.items()]
+
+
+@cache
+def _load(key: str, path: str) -> Provider:
+    provider: Provider = import_string(path)()
+    return provider
+
+
+def get_provider(key: str) -> Provider:
+    try:
+        entry = PROVIDERS[key]
+    except KeyError:
+        known = ", ".join(PROVIDERS)
+        raise UnknownProviderError(f"Unknown ATS '{key}'; known: {known}.") from None
+    return _load(key, entry.path)

@@ -1,0 +1,312 @@
+"""What can be done to an integration: set-up, credentials, tokens, mappings, enabling.
+
+The admin, the command line and the API all come through here, so every rule lives once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from assessments.models import Assessment
+from assessments.reports import ReportType
+from harver_integration.tokens import ATS_TOKEN, hash_token
+from integrations.models import (
+    AssessmentFieldMapping,
+    AtsCredential,
+    InboundToken,
+    Integration,
+    ReportSettings,
+)
+from integrations.providers import Pattern, get_provider
+
+
+class IntegrationError(Exception):
+    """A request that cannot be carried out; `problems` says why, one plain sentence each."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+@dataclass
+class SetupResult:
+    integration: Integration
+    inbound_token: str
+    steps: list[str] = field(default_factory=list)
+
+
+SETUP_STEPS: list[tuple[str, str]] = [
+    ("settings", "Creating the integration settings"),
+    ("token", "Minting the ATS to Harver token"),
+    ("assessments", "Listing the account's assessments"),
+    ("reports", "Applying the default report settings"),
+]
+
+
+def provider_api_base_url(integration: Integration) -> str:
+    """The base URL the admin pastes into the ATS ("ATS to Harver" tab)."""
+    return f"{settings.PUBLIC_BASE_URL}{integration.provider_impl.api_path}"
+
+
+def create_integration(account: Account, provider_key: str) -> Integration:
+    provider = get_provider(provider_key)
+    return Integration.objects.create(
+        account=account, provider=provider_key, pattern=provider.default_pattern
+    )
+
+
+def run_setup(
+    integration: Integration,
+    *,
+    on_step: Callable[[str, str], None] | None = None,
+) -> SetupResult:
+    """Create what a new integration needs, step by step; safe to run again."""
+    Integration.objects.filter(pk=integration.pk).update(setup_state=Integration.SetupState.RUNNING)
+    done: list[str] = []
+    token = ""
+    for key, label in SETUP_STEPS:
+        if on_step:
+            on_step(key, label)
+        if key == "settings":
+            AtsCredential.objects.get_or_create(integration=integration)
+        elif key == "token":
+            if not integration.inbound_tokens.active().exists():
+                token = rotate_inbound_token(integration)
+        elif key == "assessments":
+            sync_field_mappings(integration)
+        elif key == "reports":
+            ReportSettings.objects.get_or_create(integration=integration)
+        done.append(key)
+    integration.setup_state = Integration.SetupState.READY
+    integration.save(update_fields=["setup_state", "updated_at"])
+    return SetupResult(integration=integration, inbound_token=token, steps=done)
+
+
+def sync_field_mappings(integration: Integration) -> int:
+    """Give each score of each account assessment a row on the Assessments tab; count new rows."""
+    existing = set(
+        integration.field_mappings.values_list("assessment_id", "score", "competency_id")
+    )
+    wanted: list[AssessmentFieldMapping] = []
+    assessments = Assessment.objects.filter(account_id=integration.account_id).prefetch_related(
+        "competencies"
+    )
+    score = AssessmentFieldMapping.Score
+    for assessment in assessments:
+        keys = [(score.OVERALL, None), (score.RECOMMENDATION, None)] + [
+            (score.COMPETENCY, competency.pk) for competency in assessment.competencies.all()
+        ]
+        wanted.extend(
+            AssessmentFieldMapping(
+                integration=integration,
+                assessment=assessment,
+                score=kind,
+                competency_id=competency_id,
+            )
+            for kind, competency_id in keys
+            if (assessment.pk, kind.value, competency_id) not in existing
+        )
+    AssessmentFieldMapping.objects.bulk_create(wanted)
+    return len(wanted)
+
+
+def rotate_inbound_token(integration: Integration, *, actor: User | None = None) -> str:
+    """Mint a new "ATS to Harver" token; the previous one stops working at once.
+
+    Returns the plaintext, which is never stored and so can be shown only this once.
+    """
+    token = ATS_TOKEN.mint()
+    now = timezone.now()
+    with transaction.atomic():
+        Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        for old in integration.inbound_tokens.active():
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at", "updated_at"])
+        InboundToken.objects.create(
+            integration=integration,
+            token_hash=hash_token(token),
+            token_last4=token[-4:],
+            created_by=actor,
+        )
+    return token
+
+
+def set_ats_credentials(
+    integration: Integration,
+    *,
+    subdomain: str | None = None,
+    token: str | None = None,
+    expires_on: datetime.date | None = None,
+    note_author_member_id: str | None = None,
+) -> AtsCredential:
+    """Update the "Harver to ATS" credentials; each value left as None is kept."""
+    from django.core.exceptions import ValidationError
+
+    credential, _ = AtsCredential.objects.get_or_create(integration=integration)
+    if subdomain is not None:
+        credential.subdomain = subdomain.strip().lower()
+    if token is not None:
+        token = token.strip()
+        if not token:
+            raise IntegrationError(["The API token is empty."])
+        credential.set_token(token, now=timezone.now())
+        credential.verified_at = None
+        credential.verification = {}
+    if expires_on is not None:
+        credential.token_expires_on = expires_on
+    if note_author_member_id is not None:
+        credential.note_author_member_id = note_author_member_id.strip()
+    try:
+        credential.full_clean(exclude=["integration"])
+    except ValidationError as error:
+        raise IntegrationError(
+            f"{name}: {message}"
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ) from error
+    credential.save()
+    return credential
+
+
+def map_field(
+    integration: Integration,
+    *,
+    assessment: Assessment,
+    score: str,
+    ats_field_id: str,
+    send_status: bool = True,
+) -> AssessmentFieldMapping:
+    """Point one score (overall, recommendation or a competency name) at an ATS field."""
+    if assessment.account_id != integration.account_id:
+        raise IntegrationError([f"Assessment {assessment.pk} belongs to another account."])
+    sync_field_mappings(integration)
+    mappings = integration.field_mappings.filter(assessment=assessment)
+    if score in (AssessmentFieldMapping.Score.OVERALL, AssessmentFieldMapping.Score.RECOMMENDATION):
+        mapping = mappings.get(score=score)
+    else:
+        mapping_or_none = mappings.filter(competency__name__iexact=score).first()
+        if mapping_or_none is None:
+            names = ", ".join(assessment.competencies.values_list("name", flat=True))
+            raise IntegrationError(
+                [
+                    f"'{score}' is not a score of {assessment.name}: use overall, "
+                    f"recommendation or one of its competencies ({names or 'none'})."
+                ]
+            )
+        mapping = mapping_or_none
+    ats_field_id = ats_field_id.strip()
+    if send_status and not ats_field_id:
+        raise IntegrationError(["The ATS Field Id is empty."])
+    mapping.ats_field_id = ats_field_id
+    mapping.send_status = send_status
+    mapping.save(update_fields=["ats_field_id", "send_status", "updated_at"])
+    return mapping
+
+
+def configure_reports(
+    integration: Integration,
+    *,
+    enabled: Iterable[ReportType],
+    results_link: ReportType,
+    link_lifetime_days: int | None = None,
+) -> ReportSettings:
+    enabled = set(enabled)
+    if results_link not in enabled:
+        raise IntegrationError(
+            [f"The results link ({results_link.label}) must be one of the enabled report types."]
+        )
+    report_settings, _ = ReportSettings.objects.get_or_create(integration=integration)
+    for report_type in ReportType:
+        setattr(report_settings, report_type.value, report_type in enabled)
+    report_settings.results_link = results_link
+    if link_lifetime_days is not None:
+        if not 1 <= link_lifetime_days <= 3650:
+            raise IntegrationError(["The link lifetime must be between 1 and 3650 days."])
+        report_settings.link_lifetime_days = link_lifetime_days
+    report_settings.save()
+    return report_settings
+
+
+def local_problems(integration: Integration, *, today: datetime.date | None = None) -> list[str]:
+    """Everything that stops an integration from working, found without asking the ATS."""
+    today = today or timezone.localdate()
+    provider = integration.provider_impl
+    ats = provider.label
+    problems: list[str] = []
+    if integration.setup_state != Integration.SetupState.READY:
+        problems.append("The integration's set-up has not finished.")
+    if integration.pattern not in provider.allowed_patterns:
+        allowed = ", ".join(Pattern(pattern).label for pattern in provider.allowed_patterns)
+        problems.append(
+            f"{ats} does not support the {Pattern(integration.pattern).label} pattern; "
+            f"choose {allowed}."
+        )
+    credential = AtsCredential.objects.filter(integration=integration).first()
+    if credential is None or not credential.subdomain:
+        problems.append(f"No {ats} subdomain is set (Credentials, Harver to ATS).")
+    if credential is None or not credential.has_token:
+        problems.append(f"No {ats} API token is set (Credentials, Harver to ATS).")
+    elif credential.token_expires_on and credential.token_expires_on <= today:
+        problems.append(
+            f"The {ats} API token expired on {credential.token_expires_on.isoformat()}; "
+            f"generate a new one in {ats} and paste it on the Harver to ATS tab."
+        )
+    if not integration.inbound_tokens.active().exists():
+        problems.append("No ATS to Harver token has been minted (Credentials, ATS to Harver).")
+    if not Assessment.objects.filter(account_id=integration.account_id).offered().exists():
+        problems.append(f"{integration.account} has no active assessment to offer to {ats}.")
+    report_settings = ReportSettings.objects.filter(integration=integration).first()
+    enabled_reports = report_settings.enabled_types() if report_settings else []
+    if not enabled_reports:
+        problems.append("No report type is enabled (Harver to ATS, Reports).")
+    elif report_settings and report_settings.results_link not in enabled_reports:
+        label = ReportType(report_settings.results_link).label
+        problems.append(
+            f"The results link ({label}) is not an enabled report type (Harver to ATS, Reports)."
+        )
+    incomplete = integration.field_mappings.filter(
+        send_status=True, ats_field_id=""
+    ).select_related("assessment", "competency")
+    problems.extend(
+        f"{mapping.assessment.name}, {mapping.score_label}: sending is on but the ATS Field Id "
+        "is empty (Harver to ATS, Assessments)."
+        for mapping in incomplete
+    )
+    return problems
+
+
+@dataclass
+class EnableOutcome:
+    enabled: bool
+    problems: list[str]
+
+
+def enable_integration(integration: Integration) -> EnableOutcome:
+    """Enable only when every check passes; otherwise change nothing and name every problem."""
+    problems = local_problems(integration)
+    if not problems:
+        problems = integration.provider_impl.remote_problems(integration)
+    if problems:
+        return EnableOutcome(enabled=False, problems=problems)
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        problems = local_problems(locked)
+        if problems:
+            return EnableOutcome(enabled=False, problems=problems)
+        locked.is_enabled = True
+        locked.save(update_fields=["is_enabled", "updated_at"])
+    integration.refresh_from_db()
+    return EnableOutcome(enabled=True, problems=[])
+
+
+def disable_integration(integration: Integration) -> None:
+    integration.is_enabled = False
+    integration.save(update_fields=["is_enabled", "updated_at"])

@@ -1,0 +1,1 @@
+"""Everything Workable-specific: its provider entry, the API Workable calls, the calls we make."""
