@@ -51,6 +51,12 @@ class Integration(models.Model):
     setup_state = models.CharField(
         max_length=20, choices=SetupState.choices, default=SetupState.PENDING
     )
+    setup_step = models.CharField(
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text="The set-up step running now, or the one that failed; shown on the setup page.",
+    )
     last_error = models.TextField(blank=True, help_text="The last problem talking to the ATS.")
     last_error_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

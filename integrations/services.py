@@ -63,6 +63,19 @@ def create_integration(account: Account, provider_key: str) -> Integration:
     )
 
 
+def set_pattern(integration: Integration, pattern: str) -> Integration:
+    """Choose how candidates enter; only a pattern the ATS supports is accepted."""
+    provider = integration.provider_impl
+    if pattern not in provider.allowed_patterns:
+        allowed = ", ".join(Pattern(allowed).label for allowed in provider.allowed_patterns)
+        raise IntegrationError(
+            [f"{provider.label} does not support that pattern; choose {allowed}."]
+        )
+    integration.pattern = pattern
+    integration.save(update_fields=["pattern", "updated_at"])
+    return integration
+
+
 def run_setup(
     integration: Integration,
     *,
