@@ -1,0 +1,491 @@
+"""`manage.py integrations`: set up, configure, inspect and switch integrations from a shell.
+
+Support and scripts do here what the admin does, through the same services, so the same rules
+apply. `--json` prints one JSON object on stdout; a refusal exits non-zero with every problem
+named on stderr (and nothing on stdout). Secrets never appear: the ATS's API token is read from
+standard input only and shown as its last four characters; the ATS to Harver token is printed
+once, when it is minted (create, rotate-token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts.models import Account
+from assessments.models import Assessment
+from assessments.reports import ReportType
+from integrations import services
+from integrations.models import (
+    AssessmentFieldMapping,
+    AtsCredential,
+    InboundToken,
+    Integration,
+    ReportSettings,
+)
+from integrations.providers import PROVIDERS, UnknownProviderError
+
+Options = dict[str, Any]
+
+
+def object_id(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an id (a positive whole number).")
+    return int(value)
+
+
+def iso_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a date in the form YYYY-MM-DD."
+        ) from None
+
+
+def _date(value: datetime.date | datetime.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _masked(last4: str) -> str | None:
+    return f"…{last4}" if last4 else None
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+class Command(BaseCommand):
+    help = "Create, configure, inspect, enable and disable ATS integrations."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subcommands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+
+        def add(name: str, help_text: str, *, with_id: bool = True) -> CommandParser:
+            subparser: CommandParser = subcommands.add_parser(name, help=help_text)
+            if with_id:
+                subparser.add_argument("id", type=object_id, metavar="ID", help="Integration id.")
+            subparser.add_argument("--json", action="store_true", help="Print one JSON object.")
+            return subparser
+
+        create = add(
+            "create",
+            "Create an integration and run its set-up; prints the ATS to Harver token once.",
+            with_id=False,
+        )
+        create.add_argument(
+            "--account", type=object_id, required=True, metavar="ID", help="The account's id."
+        )
+        create.add_argument(
+            "--ats", required=True, metavar="ATS", help=f"One of: {', '.join(PROVIDERS)}."
+        )
+
+        add("show", "Show the configuration and what stops enabling; never shows secrets.")
+
+        credentials = add(
+            "set-credentials",
+            "Set the Harver to ATS credentials; options left out keep their value.",
+        )
+        credentials.add_argument(
+            "--subdomain", metavar="SUB", help="e.g. 'acme' for acme.workable.com."
+        )
+        credentials.add_argument(
+            "--token-stdin",
+            action="store_true",
+            help="Read the ATS API token from standard input (never from the command line).",
+        )
+        credentials.add_argument(
+            "--expires", type=iso_date, metavar="YYYY-MM-DD", help="The token's expiry."
+        )
+        credentials.add_argument(
+            "--member-id", metavar="ID", help="The ATS member who authors timeline notes."
+        )
+
+        mapping = add("map-field", "Send one score of an assessment to an ATS field.")
+        mapping.add_argument(
+            "--assessment", type=object_id, required=True, metavar="ID", help="The assessment's id."
+        )
+        mapping.add_argument(
+            "--score",
+            required=True,
+            metavar="SCORE",
+            help="overall, recommendation, or the name of one of the assessment's competencies.",
+        )
+        mapping.add_argument(
+            "--ats-field-id",
+            default="",
+            metavar="KEY",
+            help="The ATS custom attribute key; required unless --off.",
+        )
+        mapping.add_argument("--off", action="store_true", help="Stop sending this score.")
+
+        valid_types = ", ".join(ReportType.values)
+        reports = add("reports", "Choose the report links sent to the ATS.")
+        reports.add_argument(
+            "--enable",
+            required=True,
+            metavar="TYPE,...",
+            help=f"Comma-separated report types to enable; the others are disabled. "
+            f"Types: {valid_types}.",
+        )
+        reports.add_argument(
+            "--results-link",
+            required=True,
+            metavar="TYPE",
+            help="The enabled report type the ATS shows as the result link.",
+        )
+        reports.add_argument(
+            "--link-lifetime-days",
+            type=int,
+            metavar="N",
+            help="How long report links keep working (1-3650); unchanged if left out.",
+        )
+
+        add("enable", "Enable the integration if every check passes; otherwise name each problem.")
+        add("disable", "Disable the integration.")
+        add("rotate-token", "Mint a new ATS to Harver token; the previous one stops working.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handlers: dict[str, Callable[[Options], None]] = {
+            "create": self.create,
+            "show": self.show,
+            "set-credentials": self.set_credentials,
+            "map-field": self.map_field,
+            "reports": self.reports,
+            "enable": self.enable,
+            "disable": self.disable,
+            "rotate-token": self.rotate_token,
+        }
+        try:
+            handlers[options["subcommand"]](options)
+        except services.IntegrationError as error:
+            raise CommandError("\n".join(error.problems)) from error
+
+    # --- Subcommands ----------------------------------------------------------------------------
+
+    def create(self, options: Options) -> None:
+        account = Account.objects.filter(pk=options["account"]).first()
+        if account is None:
+            raise CommandError(f"No account with id {options['account']}.")
+        try:
+            with transaction.atomic():
+                integration = services.create_integration(account, options["ats"])
+                result = services.run_setup(integration)
+        except UnknownProviderError as error:
+            raise CommandError(str(error)) from error
+        integration.refresh_from_db()
+        data: dict[str, Any] = {
+            "id": integration.pk,
+            "account_id": account.pk,
+            "ats": integration.provider,
+            "pattern": integration.pattern,
+            "setup_state": integration.setup_state,
+            "token": result.inbound_token,
+            "base_url": services.provider_api_base_url(integration),
+            "problems": services.local_problems(integration),
+        }
+        ats = integration.provider_impl.label
+        lines = [
+            f"Created integration {integration.pk}: {integration} "
+            f"(set-up {integration.get_setup_state_display().lower()}).",
+            f"ATS to Harver token (shown only this once): {data['token']}",
+            f"Base URL for {ats}: {data['base_url']}",
+            *self.problem_lines(data["problems"]),
+        ]
+        self.emit(options, data, lines)
+
+    def show(self, options: Options) -> None:
+        integration = self.integration(options)
+        credential = AtsCredential.objects.filter(integration=integration).first()
+        inbound = integration.inbound_tokens.active().first()
+        report_settings = ReportSettings.objects.filter(integration=integration).first()
+        mappings = list(integration.field_mappings.select_related("assessment", "competency"))
+        data: dict[str, Any] = {
+            "id": integration.pk,
+            "account": {"id": integration.account_id, "name": integration.account.name},
+            "ats": integration.provider,
+            "pattern": integration.pattern,
+            "enabled": integration.is_enabled,
+            "setup_state": integration.setup_state,
+            "last_error": integration.last_error or None,
+            "last_error_at": _date(integration.last_error_at),
+            "base_url": services.provider_api_base_url(integration),
+            "credentials": _credential_data(credential),
+            "inbound_token": _inbound_data(inbound),
+            "reports": _reports_data(report_settings),
+            "field_mappings": [_mapping_data(mapping) for mapping in mappings],
+            "problems": services.local_problems(integration),
+        }
+        self.emit(options, data, _show_lines(integration, mappings, data))
+
+    def set_credentials(self, options: Options) -> None:
+        integration = self.integration(options)
+        changes = ("subdomain", "token_stdin", "expires", "member_id")
+        if not any(options[name] not in (None, False) for name in changes):
+            raise CommandError(
+                "Nothing to change: give --subdomain, --token-stdin, --expires or --member-id."
+            )
+        token = read_token() if options["token_stdin"] else None
+        credential = services.set_ats_credentials(
+            integration,
+            subdomain=options["subdomain"],
+            token=token,
+            expires_on=options["expires"],
+            note_author_member_id=options["member_id"],
+        )
+        data: dict[str, Any] = {
+            "id": integration.pk,
+            "credentials": _credential_data(credential),
+            "problems": services.local_problems(integration),
+        }
+        lines = [
+            f"Updated the Harver to ATS credentials of integration {integration.pk}.",
+            *_credential_lines(data["credentials"]),
+            *self.problem_lines(data["problems"]),
+        ]
+        self.emit(options, data, lines)
+
+    def map_field(self, options: Options) -> None:
+        integration = self.integration(options)
+        assessment = Assessment.objects.filter(pk=options["assessment"]).first()
+        if assessment is None:
+            raise CommandError(f"No assessment with id {options['assessment']}.")
+        mapping = services.map_field(
+            integration,
+            assessment=assessment,
+            score=options["score"],
+            ats_field_id=options["ats_field_id"],
+            send_status=not options["off"],
+        )
+        data = {"id": integration.pk, "field_mapping": _mapping_data(mapping)}
+        self.emit(options, data, [f"Integration {integration.pk}: {_mapping_line(mapping)}"])
+
+    def reports(self, options: Options) -> None:
+        integration = self.integration(options)
+        names = [name.strip() for name in options["enable"].split(",") if name.strip()]
+        unknown = [
+            name
+            for name in dict.fromkeys([*names, options["results_link"]])
+            if name not in ReportType.values
+        ]
+        if unknown:
+            raise CommandError(
+                "\n".join(
+                    [f"Unknown report type '{name}'." for name in unknown]
+                    + [f"Valid report types: {', '.join(ReportType.values)}."]
+                )
+            )
+        report_settings = services.configure_reports(
+            integration,
+            enabled=[ReportType(name) for name in names],
+            results_link=ReportType(options["results_link"]),
+            link_lifetime_days=options["link_lifetime_days"],
+        )
+        data = {"id": integration.pk, "reports": _reports_data(report_settings)}
+        lines = [f"Updated the reports of integration {integration.pk}.", *_reports_lines(data)]
+        self.emit(options, data, lines)
+
+    def enable(self, options: Options) -> None:
+        integration = self.integration(options)
+        outcome = services.enable_integration(integration)
+        if not outcome.enabled:
+            raise CommandError(
+                "\n".join(
+                    [f"Integration {integration.pk} was not enabled:"]
+                    + [f"- {problem}" for problem in outcome.problems]
+                )
+            )
+        self.emit(
+            options,
+            {"id": integration.pk, "enabled": True},
+            [f"Enabled integration {integration.pk}: {integration}."],
+        )
+
+    def disable(self, options: Options) -> None:
+        integration = self.integration(options)
+        services.disable_integration(integration)
+        self.emit(
+            options,
+            {"id": integration.pk, "enabled": False},
+            [f"Disabled integration {integration.pk}: {integration}."],
+        )
+
+    def rotate_token(self, options: Options) -> None:
+        integration = self.integration(options)
+        token = services.rotate_inbound_token(integration)
+        data = {
+            "id": integration.pk,
+            "token": token,
+            "base_url": services.provider_api_base_url(integration),
+        }
+        ats = integration.provider_impl.label
+        lines = [
+            f"New ATS to Harver token (shown only this once): {token}",
+            f"Base URL for {ats}: {data['base_url']}",
+            f"The previous token has stopped working; paste the new one into {ats} now.",
+        ]
+        self.emit(options, data, lines)
+
+    # --- Helpers --------------------------------------------------------------------------------
+
+    def integration(self, options: Options) -> Integration:
+        integration = Integration.objects.select_related("account").filter(pk=options["id"]).first()
+        if integration is None:
+            raise CommandError(f"No integration with id {options['id']}.")
+        return integration
+
+    def problem_lines(self, problems: list[str]) -> list[str]:
+        if not problems:
+            return ["Nothing stops enabling it."]
+        return ["Still to do before enabling:", *(f"  - {problem}" for problem in problems)]
+
+    def emit(self, options: Options, data: dict[str, Any], lines: list[str]) -> None:
+        if options["json"]:
+            self.stdout.write(json.dumps(data))
+        else:
+            self.stdout.write("\n".join(lines))
+
+
+def read_token() -> str:
+    """The ATS API token from standard input: argv would leak it into ps and shell history."""
+    if sys.stdin.isatty():
+        token = getpass.getpass("ATS API token (not echoed): ")
+    else:
+        token = sys.stdin.read()
+    token = token.strip()
+    if not token:
+        raise CommandError(
+            "No API token on standard input; pipe it in, e.g. "
+            "`manage.py integrations set-credentials ID --token-stdin < token.txt`."
+        )
+    if any(character.isspace() for character in token):
+        raise CommandError(
+            "The API token on standard input contains spaces or several lines; give one token."
+        )
+    return token
+
+
+# --- Presentation: the same facts as JSON data and as readable lines ----------------------------
+
+
+def _credential_data(credential: AtsCredential | None) -> dict[str, Any]:
+    if credential is None:
+        return {
+            "subdomain": None,
+            "token_last4": None,
+            "token_set_at": None,
+            "token_expires_on": None,
+            "note_author_member_id": None,
+            "verified_at": None,
+        }
+    return {
+        "subdomain": credential.subdomain or None,
+        "token_last4": credential.token_last4 or None,
+        "token_set_at": _date(credential.token_set_at),
+        "token_expires_on": _date(credential.token_expires_on),
+        "note_author_member_id": credential.note_author_member_id or None,
+        "verified_at": _date(credential.verified_at),
+    }
+
+
+def _inbound_data(token: InboundToken | None) -> dict[str, Any] | None:
+    if token is None:
+        return None
+    return {"token_last4": token.token_last4, "created_at": _date(token.created_at)}
+
+
+def _reports_data(report_settings: ReportSettings | None) -> dict[str, Any] | None:
+    if report_settings is None:
+        return None
+    return {
+        "enabled": [report_type.value for report_type in report_settings.enabled_types()],
+        "results_link": report_settings.results_link,
+        "link_lifetime_days": report_settings.link_lifetime_days,
+        "hide_personal_data": report_settings.hide_personal_data,
+    }
+
+
+def _mapping_data(mapping: AssessmentFieldMapping) -> dict[str, Any]:
+    return {
+        "assessment": {"id": mapping.assessment_id, "name": mapping.assessment.name},
+        "score": mapping.score,
+        "competency": mapping.competency.name if mapping.competency else None,
+        "send": mapping.send_status,
+        "ats_field_id": mapping.ats_field_id or None,
+    }
+
+
+def _mapping_line(mapping: AssessmentFieldMapping) -> str:
+    if mapping.send_status:
+        target = f"sent to {mapping.ats_field_id}"
+    elif mapping.ats_field_id:
+        target = f"not sent (field {mapping.ats_field_id} kept)"
+    else:
+        target = "not sent"
+    assessment = f"{mapping.assessment.name} (assessment {mapping.assessment_id})"
+    return f"{assessment}, {mapping.score_label}: {target}"
+
+
+def _credential_lines(credentials: dict[str, Any]) -> list[str]:
+    token = _masked(credentials["token_last4"] or "") or "not set"
+    if credentials["token_last4"]:
+        token += f" (set {credentials['token_set_at']})"
+    return [
+        f"  subdomain: {credentials['subdomain'] or 'not set'}",
+        f"  API token: {token}",
+        f"  token expiry: {credentials['token_expires_on'] or 'not set'}",
+        f"  timeline note author: {credentials['note_author_member_id'] or 'not set'}",
+        f"  last verified: {credentials['verified_at'] or 'never'}",
+    ]
+
+
+def _reports_lines(data: dict[str, Any]) -> list[str]:
+    reports = data["reports"]
+    if reports is None:
+        return ["  not set up"]
+    enabled = ", ".join(ReportType(value).label for value in reports["enabled"])
+    return [
+        f"  enabled: {enabled or 'none'}",
+        f"  results link: {ReportType(reports['results_link']).label}",
+        f"  link lifetime: {reports['link_lifetime_days']} day(s)",
+        f"  hide personal data: {_yes(reports['hide_personal_data'])}",
+    ]
+
+
+def _show_lines(
+    integration: Integration, mappings: list[AssessmentFieldMapping], data: dict[str, Any]
+) -> list[str]:
+    inbound = data["inbound_token"]
+    inbound_line = (
+        f"{_masked(inbound['token_last4'])} (active since {inbound['created_at']})"
+        if inbound
+        else "none active"
+    )
+    last_error = f"{data['last_error']} ({data['last_error_at']})" if data["last_error"] else "none"
+    problems = data["problems"]
+    return [
+        f"Integration {integration.pk}: {integration}",
+        f"  account: {integration.account_id} ({integration.account.name})",
+        f"  enabled: {_yes(integration.is_enabled)}",
+        f"  pattern: {integration.get_pattern_display()}",
+        f"  set-up: {integration.get_setup_state_display()}",
+        f"  last error: {last_error}",
+        f"  base URL: {data['base_url']}",
+        f"  ATS to Harver token: {inbound_line}",
+        "Harver to ATS credentials",
+        *_credential_lines(data["credentials"]),
+        "Reports",
+        *_reports_lines(data),
+        "Field mappings",
+        *([f"  {_mapping_line(mapping)}" for mapping in mappings] or ["  none"]),
+        "Problems before enabling" if problems else "Nothing stops enabling it.",
+        *(f"  - {problem}" for problem in problems),
+    ]
