@@ -80,8 +80,14 @@ def run_setup(
     integration: Integration,
     *,
     on_step: Callable[[str, str], None] | None = None,
+    on_token: Callable[[str], None] | None = None,
 ) -> SetupResult:
-    """Create what a new integration needs, step by step; safe to run again."""
+    """Create what a new integration needs, step by step; safe to run again.
+
+    `on_token` receives a freshly minted "ATS to Harver" token before the set-up is marked
+    ready, so a caller can keep it for its one-time display without a window in which the
+    integration looks ready but the token is not yet available.
+    """
     Integration.objects.filter(pk=integration.pk).update(setup_state=Integration.SetupState.RUNNING)
     done: list[str] = []
     token = ""
@@ -93,6 +99,8 @@ def run_setup(
         elif key == "token":
             if not integration.inbound_tokens.active().exists():
                 token = rotate_inbound_token(integration)
+                if on_token:
+                    on_token(token)
         elif key == "assessments":
             sync_field_mappings(integration)
         elif key == "reports":

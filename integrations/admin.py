@@ -1,0 +1,168 @@
+"""Admin for integrations, laid out as the setup guide's screens.
+
+The list is the guide's "Integrations" menu; adding goes through the guide's "Add new integration"
+dropdown and a setup page that shows progress; the change page is replaced by the Overview (General,
+Credentials, Harver to ATS), whose views live in `integrations.admin_views`. The child rows
+(credentials, tokens, report settings, field mappings) have no admin of their own: they are edited
+only through the Overview, so secrets never reach a generic change form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
+
+from accounts.admin_scope import AccountScopedAdmin
+from integrations import admin_views, services
+from integrations.models import AtsCredential, Integration
+
+AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
+
+
+class HasErrorFilter(admin.SimpleListFilter):
+    title = "has error"
+    parameter_name = "has_error"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.exclude(last_error="")
+        if self.value() == "no":
+            return queryset.filter(last_error="")
+        return queryset
+
+
+@admin.register(Integration)
+class IntegrationAdmin(AccountScopedAdmin):
+    list_display = (
+        "account_link",
+        "provider",
+        "pattern",
+        "is_enabled",
+        "setup_state",
+        "ats_token_ends_with",
+        "has_error",
+    )
+    list_display_links = None
+    list_filter = (
+        "provider",
+        "is_enabled",
+        "setup_state",
+        HasErrorFilter,
+        ("account", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("account", "ats_credential")
+    search_fields = ("account__name", "ats_credential__subdomain")
+    actions = ["disable_selected"]
+
+    @admin.display(description="account", ordering="account__name")
+    def account_link(self, integration: Integration) -> str:
+        url = reverse("admin:integrations_integration_overview", args=[integration.pk])
+        return format_html('<a href="{}">{}</a>', url, integration.account)
+
+    @admin.display(description="Harver to ATS token")
+    def ats_token_ends_with(self, integration: Integration) -> str:
+        try:
+            credential = integration.ats_credential
+        except AtsCredential.DoesNotExist:
+            return "—"
+        return f"…{credential.token_last4}" if credential.has_token else "—"
+
+    @admin.display(description="has error", boolean=True)
+    def has_error(self, integration: Integration) -> bool:
+        return bool(integration.last_error)
+
+    @admin.action(description="Disable selected integrations", permissions=["change"])
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet[Integration]) -> None:
+        enabled = list(queryset.filter(is_enabled=True))
+        for integration in enabled:
+            services.disable_integration(integration)
+        self.message_user(
+            request, f"{len(enabled)} integration(s) disabled.", level=messages.SUCCESS
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        get, post = ("GET",), ("POST",)
+        routes: list[tuple[str, str, AdminView, tuple[str, ...]]] = [
+            ("overview/", "overview", admin_views.overview, get),
+            ("setup/", "setup", admin_views.setup, get),
+            ("setup/status/", "setup_status", admin_views.setup_status, get),
+            ("setup/retry/", "setup_retry", admin_views.setup_retry, post),
+            ("general/pattern/", "pattern", admin_views.save_pattern, post),
+            ("general/toggle/", "toggle", admin_views.toggle, post),
+            ("credentials/harver-to-ats/", "harver_to_ats", admin_views.save_harver_to_ats, post),
+            ("credentials/ats-to-harver/rotate/", "rotate", admin_views.rotate_token, get + post),
+            ("assessments/", "assessments", admin_views.save_assessments, post),
+            ("assessments/refresh/", "assessments_refresh", admin_views.refresh_assessments, post),
+            ("reports/", "reports", admin_views.save_reports, post),
+        ]
+        own = [
+            path(
+                f"<path:object_id>/{route}",
+                self.admin_site.admin_view(self._bind(view, methods)),
+                name=f"integrations_integration_{name}",
+            )
+            for route, name, view, methods in routes
+        ]
+        return own + super().get_urls()
+
+    def _bind(
+        self, view: AdminView, methods: tuple[str, ...]
+    ) -> Callable[[HttpRequest, str], HttpResponse]:
+        @require_http_methods(list(methods))
+        def bound(request: HttpRequest, object_id: str) -> HttpResponse:
+            return view(self, request, object_id)
+
+        bound.__name__ = view.__name__
+        return bound
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return admin_views.add_integration(self, request)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The Overview is the integration's page; the generic change form is never shown."""
+        integration = self.get_object(request, object_id)
+        return HttpResponseRedirect(
+            reverse("admin:integrations_integration_overview", args=[integration.pk])
+        )
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return admin_views.history(self, request, object_id)
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class SuperuserLogEntryAdmin(LogEntryAdmin):
+    """The raw, unscoped audit log spans every account, so it is for superusers only.
+
+    Everyone else reads an integration's history from its Overview ("History"), which is scoped.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))

@@ -1,0 +1,563 @@
+"""The integration screens of the setup guide, as admin views of `IntegrationAdmin`.
+
+Each view first finds the integration within the user's accounts (404 otherwise) and only then
+checks that the user may change it (403), so the answer never reveals another account's ids.
+Every change goes through `integrations.services`; these views only translate forms and outcomes
+into pages. The Overview renders only the open tab of each section, which is what lets a freshly
+minted token be shown exactly once: when the "ATS to Harver" tab is first opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
+
+from accounts.admin_scope import visible_accounts
+from assessments.reports import ReportType
+from integrations import services, token_reveal
+from integrations.forms import (
+    AddIntegrationForm,
+    AssessmentsForm,
+    HarverToAtsForm,
+    PatternForm,
+    ReportsForm,
+)
+from integrations.models import (
+    AssessmentFieldMapping,
+    AtsCredential,
+    InboundToken,
+    Integration,
+    ReportSettings,
+)
+from integrations.tasks import run_integration_setup
+
+if TYPE_CHECKING:
+    from integrations.admin import IntegrationAdmin
+
+TEMPLATE_DIR = "admin/integrations/integration"
+HISTORY_PAGE_SIZE = 50
+SETUP_POLL_MILLISECONDS = 600
+HISTORY_MODELS: list[type[models.Model]] = [
+    AtsCredential,
+    InboundToken,
+    ReportSettings,
+    AssessmentFieldMapping,
+]
+SCORE_ORDER = {
+    AssessmentFieldMapping.Score.OVERALL: 0,
+    AssessmentFieldMapping.Score.RECOMMENDATION: 1,
+    AssessmentFieldMapping.Score.COMPETENCY: 2,
+}
+
+
+@dataclass(frozen=True)
+class Tabs:
+    """Which tab of each Overview section is open; carried in the query string."""
+
+    credentials: str = "harver-to-ats"
+    harver_to_ats: str = "assessments"
+
+    CREDENTIALS = {"harver-to-ats": "Harver to ATS", "ats-to-harver": "ATS to Harver"}
+    HARVER_TO_ATS = {"assessments": "Assessments", "reports": "Reports"}
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Tabs:
+        credentials = request.GET.get("credentials", cls.credentials)
+        harver_to_ats = request.GET.get("harver_to_ats", cls.harver_to_ats)
+        return cls(
+            credentials=credentials if credentials in cls.CREDENTIALS else cls.credentials,
+            harver_to_ats=harver_to_ats
+            if harver_to_ats in cls.HARVER_TO_ATS
+            else cls.harver_to_ats,
+        )
+
+    def query(self) -> str:
+        return urlencode({"credentials": self.credentials, "harver_to_ats": self.harver_to_ats})
+
+
+def _url(name: str, integration: Integration) -> str:
+    return reverse(f"admin:integrations_integration_{name}", args=[integration.pk])
+
+
+def overview_url(integration: Integration, tabs: Tabs, section: str = "") -> str:
+    anchor = f"#{section}" if section else ""
+    return f"{_url('overview', integration)}?{tabs.query()}{anchor}"
+
+
+def _integration_to_change(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> Integration:
+    """The integration, if the user's accounts hold it (404) and the user may change it (403)."""
+    integration: Integration = model_admin.get_object(request, object_id)
+    if not model_admin.has_change_permission(request, integration):
+        raise PermissionDenied
+    return integration
+
+
+def _context(
+    model_admin: IntegrationAdmin, request: HttpRequest, title: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "app_label": model_admin.opts.app_label,
+        "title": title,
+        **extra,
+    }
+
+
+# --- Add new integration and the setup progress -----------------------------------------------
+
+
+def add_integration(model_admin: IntegrationAdmin, request: HttpRequest) -> HttpResponse:
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    accounts = visible_accounts(request)
+    form = AddIntegrationForm(request.POST or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            integration = services.create_integration(
+                form.cleaned_data["account"], form.cleaned_data["provider"]
+            )
+            transaction.on_commit(lambda: run_integration_setup.delay(integration.pk))
+        return HttpResponseRedirect(_url("setup", integration))
+    if request.method == "GET" and accounts.count() == 1:
+        form.initial["account"] = accounts.get()
+    context = _context(model_admin, request, "Add new integration", form=form)
+    return TemplateResponse(request, f"{TEMPLATE_DIR}/add_integration.html", context)
+
+
+def setup_progress(integration: Integration) -> dict[str, Any]:
+    """The setup page's model: each step done, running, failed or pending."""
+    state = Integration.SetupState(integration.setup_state)
+    keys = [key for key, _ in services.SETUP_STEPS]
+    current = keys.index(integration.setup_step) if integration.setup_step in keys else 0
+    steps = []
+    for index, (key, label) in enumerate(services.SETUP_STEPS):
+        if state == Integration.SetupState.READY or (
+            state in (Integration.SetupState.RUNNING, Integration.SetupState.FAILED)
+            and index < current
+        ):
+            status = "done"
+        elif state == Integration.SetupState.RUNNING and index == current:
+            status = "running"
+        elif state == Integration.SetupState.FAILED and index == current:
+            status = "failed"
+        else:
+            status = "pending"
+        steps.append({"key": key, "label": label, "status": status})
+    return {
+        "state": state.value,
+        "state_label": state.label,
+        "finished": state == Integration.SetupState.READY,
+        "failed": state == Integration.SetupState.FAILED,
+        "steps": steps,
+    }
+
+
+def setup(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
+    integration: Integration = model_admin.get_object(request, object_id)
+    context = _context(
+        model_admin,
+        request,
+        f"Setting up the {integration}",
+        original=integration,
+        progress=setup_progress(integration),
+        status_url=_url("setup_status", integration),
+        retry_url=_url("setup_retry", integration),
+        overview_url=_url("overview", integration),
+        poll_milliseconds=SETUP_POLL_MILLISECONDS,
+        can_change=model_admin.has_change_permission(request, integration),
+    )
+    return TemplateResponse(request, f"{TEMPLATE_DIR}/setup.html", context)
+
+
+def setup_status(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration: Integration = model_admin.get_object(request, object_id)
+    return JsonResponse(setup_progress(integration))
+
+
+def setup_retry(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration = _integration_to_change(model_admin, request, object_id)
+    if integration.setup_state == Integration.SetupState.FAILED:
+        transaction.on_commit(lambda: run_integration_setup.delay(integration.pk))
+        messages.info(request, "The set-up is starting again.")
+    return HttpResponseRedirect(_url("setup", integration))
+
+
+# --- The Overview -----------------------------------------------------------------------------
+
+
+def _mappings(integration: Integration) -> list[AssessmentFieldMapping]:
+    mappings = list(integration.field_mappings.select_related("assessment", "competency"))
+    return sorted(
+        mappings,
+        key=lambda mapping: (
+            mapping.assessment.name,
+            mapping.assessment_id,
+            SCORE_ORDER[AssessmentFieldMapping.Score(mapping.score)],
+            mapping.competency.position if mapping.competency else 0,
+        ),
+    )
+
+
+def render_overview(
+    model_admin: IntegrationAdmin,
+    request: HttpRequest,
+    integration: Integration,
+    *,
+    tabs: Tabs,
+    forms: dict[str, Any] | None = None,
+    enable_problems: list[str] | None = None,
+) -> HttpResponse:
+    """The Overview, with any bound forms (and their errors) in place of fresh ones."""
+    forms = forms or {}
+    can_change = model_admin.has_change_permission(request, integration)
+    context = _context(
+        model_admin,
+        request,
+        str(integration),
+        original=integration,
+        tabs=tabs,
+        can_change=can_change,
+        enable_problems=enable_problems,
+        pattern_form=forms.get("pattern") or PatternForm(integration=integration),
+        pattern_choosable=len(integration.provider_impl.allowed_patterns) > 1,
+        urls={
+            name: f"{_url(name, integration)}?{tabs.query()}"
+            for name in (
+                "pattern",
+                "toggle",
+                "harver_to_ats",
+                "rotate",
+                "assessments",
+                "assessments_refresh",
+                "reports",
+            )
+        },
+        setup_url=_url("setup", integration),
+        history_url=_url("history", integration),
+        credential_tabs=[
+            (key, label, overview_url(integration, replace(tabs, credentials=key), "credentials"))
+            for key, label in Tabs.CREDENTIALS.items()
+        ],
+        harver_to_ats_tabs=[
+            (
+                key,
+                label,
+                overview_url(integration, replace(tabs, harver_to_ats=key), "harver-to-ats"),
+            )
+            for key, label in Tabs.HARVER_TO_ATS.items()
+        ],
+    )
+    if tabs.credentials == "harver-to-ats":
+        credential = AtsCredential.objects.filter(integration=integration).first()
+        context["credential"] = credential
+        context["harver_to_ats_form"] = forms.get("harver_to_ats") or HarverToAtsForm(
+            credential=credential
+        )
+    else:
+        context["provider_base_url"] = services.provider_api_base_url(integration)
+        context["active_token"] = (
+            InboundToken.objects.active()
+            .filter(integration=integration)
+            .select_related("created_by")
+            .first()
+        )
+        context["revealed_token"] = token_reveal.pop(integration) if can_change else None
+    if tabs.harver_to_ats == "assessments":
+        context["assessments_form"] = forms.get("assessments") or AssessmentsForm(
+            mappings=_mappings(integration)
+        )
+    else:
+        report_settings = ReportSettings.objects.filter(integration=integration).first()
+        context["reports_form"] = forms.get("reports") or ReportsForm(
+            report_settings=report_settings
+        )
+    if not can_change:
+        for form in (context.get(name) for name in _FORM_NAMES):
+            if form is not None:
+                for field in form.fields.values():
+                    field.disabled = True
+    return TemplateResponse(request, f"{TEMPLATE_DIR}/overview.html", context)
+
+
+_FORM_NAMES = ("pattern_form", "harver_to_ats_form", "assessments_form", "reports_form")
+
+
+def overview(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
+    integration: Integration = model_admin.get_object(request, object_id)
+    return render_overview(model_admin, request, integration, tabs=Tabs.from_request(request))
+
+
+def _saved(
+    request: HttpRequest, integration: Integration, tabs: Tabs, section: str, message: str
+) -> HttpResponse:
+    messages.success(request, message)
+    return HttpResponseRedirect(overview_url(integration, tabs, section))
+
+
+def save_pattern(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration = _integration_to_change(model_admin, request, object_id)
+    tabs = Tabs.from_request(request)
+    form = PatternForm(request.POST, integration=integration)
+    if form.is_valid():
+        try:
+            services.set_pattern(integration, form.cleaned_data["pattern"])
+        except services.IntegrationError as error:
+            for problem in error.problems:
+                form.add_error("pattern", problem)
+        else:
+            return _saved(request, integration, tabs, "general", "The pattern was saved.")
+    return render_overview(model_admin, request, integration, tabs=tabs, forms={"pattern": form})
+
+
+def toggle(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """The General section's one toggle: enabling runs every check; the same toggle disables."""
+    integration = _integration_to_change(model_admin, request, object_id)
+    tabs = Tabs.from_request(request)
+    if request.POST.get("enable") != "on":
+        services.disable_integration(integration)
+        return _saved(request, integration, tabs, "general", f"The {integration} is disabled.")
+    outcome = services.enable_integration(integration)
+    if outcome.enabled:
+        return _saved(request, integration, tabs, "general", f"The {integration} is enabled.")
+    messages.error(
+        request,
+        "The integration was not enabled. Fix the problems listed under General, then try again.",
+    )
+    return render_overview(
+        model_admin, request, integration, tabs=tabs, enable_problems=outcome.problems
+    )
+
+
+def save_harver_to_ats(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration = _integration_to_change(model_admin, request, object_id)
+    tabs = replace(Tabs.from_request(request), credentials="harver-to-ats")
+    credential = AtsCredential.objects.filter(integration=integration).first()
+    form = HarverToAtsForm(request.POST, credential=credential)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_ats_credentials(
+                integration,
+                subdomain=data["subdomain"],
+                token=data["token"] or None,
+                expires_on=data["token_expires_on"],
+                note_author_member_id=data["note_author_member_id"],
+            )
+        except services.IntegrationError as error:
+            for problem in error.problems:
+                form.add_error(None, problem)
+        else:
+            return _saved(
+                request,
+                integration,
+                tabs,
+                "credentials",
+                "The Harver to ATS credentials were saved.",
+            )
+    return render_overview(
+        model_admin, request, integration, tabs=tabs, forms={"harver_to_ats": form}
+    )
+
+
+def rotate_token(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    """Confirm, then mint a new "ATS to Harver" token; the old one stops working at once."""
+    integration: Integration = model_admin.get_object(request, object_id)
+    if not model_admin.has_change_permission(request, integration):
+        raise PermissionDenied
+    tabs = replace(Tabs.from_request(request), credentials="ats-to-harver")
+    active = InboundToken.objects.active().filter(integration=integration).first()
+    if request.method == "POST":
+        actor = request.user if isinstance(request.user, User) else None
+        token = services.rotate_inbound_token(integration, actor=actor)
+        token_reveal.stash(integration.pk, token)
+        message = "A new ATS to Harver token was minted. Copy it now: it is shown only once."
+        if active is not None:
+            message += f" The old token (…{active.token_last4}) no longer works."
+        return _saved(request, integration, tabs, "credentials", message)
+    context = _context(
+        model_admin,
+        request,
+        "Rotate the ATS to Harver token?" if active else "Mint an ATS to Harver token?",
+        original=integration,
+        active_token=active,
+        confirm_url=f"{_url('rotate', integration)}?{tabs.query()}",
+        cancel_url=overview_url(integration, tabs, "credentials"),
+    )
+    return TemplateResponse(request, f"{TEMPLATE_DIR}/rotate_confirmation.html", context)
+
+
+def _score_key(mapping: AssessmentFieldMapping) -> str:
+    return mapping.competency.name if mapping.competency else str(mapping.score)
+
+
+def save_assessments(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration = _integration_to_change(model_admin, request, object_id)
+    tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
+    form = AssessmentsForm(request.POST, mappings=_mappings(integration))
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                changed = 0
+                for mapping, send, field_id in form.changes():
+                    services.map_field(
+                        integration,
+                        assessment=mapping.assessment,
+                        score=_score_key(mapping),
+                        ats_field_id=field_id,
+                        send_status=send,
+                    )
+                    changed += 1
+        except services.IntegrationError as error:
+            for problem in error.problems:
+                form.add_error(None, problem)
+        else:
+            return _saved(
+                request,
+                integration,
+                tabs,
+                "harver-to-ats",
+                f"The Assessments tab was saved ({changed} row(s) changed).",
+            )
+    return render_overview(
+        model_admin, request, integration, tabs=tabs, forms={"assessments": form}
+    )
+
+
+def refresh_assessments(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration = _integration_to_change(model_admin, request, object_id)
+    tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
+    added = services.sync_field_mappings(integration)
+    return _saved(
+        request,
+        integration,
+        tabs,
+        "harver-to-ats",
+        f"The account's assessments were listed again ({added} new row(s)).",
+    )
+
+
+def save_reports(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    integration = _integration_to_change(model_admin, request, object_id)
+    tabs = replace(Tabs.from_request(request), harver_to_ats="reports")
+    report_settings = ReportSettings.objects.filter(integration=integration).first()
+    form = ReportsForm(request.POST, report_settings=report_settings)
+    if form.is_valid():
+        try:
+            services.configure_reports(
+                integration,
+                enabled=form.enabled_types(),
+                results_link=ReportType(form.cleaned_data["results_link"]),
+                link_lifetime_days=form.cleaned_data["link_lifetime_days"],
+            )
+        except services.IntegrationError as error:
+            for problem in error.problems:
+                form.add_error(None, problem)
+        else:
+            return _saved(request, integration, tabs, "harver-to-ats", "The Reports tab was saved.")
+    return render_overview(model_admin, request, integration, tabs=tabs, forms={"reports": form})
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+# Bookkeeping columns every row has; listing them as "changed" would only add noise.
+HISTORY_IGNORED_FIELDS = {"id", "integration", "created_at", "updated_at"}
+# Rows of which an integration has several: the entry names which one.
+HISTORY_NAMED_MODELS: tuple[type[models.Model], ...] = (InboundToken, AssessmentFieldMapping)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: LogEntry
+    what: str
+    detail: str
+    fields: list[str]
+
+
+def _field_label(model: type[models.Model] | None, name: str) -> str:
+    if model is None:
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return str(capfirst(getattr(field, "verbose_name", name)))
+
+
+def history_entries(integration: Integration) -> Any:
+    """Audit entries of the integration and of every row configured on it, newest first."""
+    content_types = ContentType.objects.get_for_models(Integration, *HISTORY_MODELS)
+    condition = Q(content_type=content_types[Integration], object_id=integration.pk)
+    for model in HISTORY_MODELS:
+        owned = model._default_manager.filter(integration=integration).values("pk")
+        condition |= Q(content_type=content_types[model], object_id__in=owned)
+    return (
+        LogEntry.objects.filter(condition)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-pk")
+    )
+
+
+def history(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
+    integration: Integration = model_admin.get_object(request, object_id)
+    page = Paginator(history_entries(integration), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = []
+    for entry in page.object_list:
+        model = entry.content_type.model_class()
+        rows.append(
+            HistoryRow(
+                entry=entry,
+                what=str(capfirst(model._meta.verbose_name if model else entry.content_type.model)),
+                detail=entry.object_repr if model in HISTORY_NAMED_MODELS else "",
+                fields=[
+                    _field_label(model, name)
+                    for name in (entry.changes_dict or {})
+                    if name not in HISTORY_IGNORED_FIELDS
+                ],
+            )
+        )
+    context = _context(
+        model_admin,
+        request,
+        f"History of the {integration}",
+        original=integration,
+        page=page,
+        rows=rows,
+        overview_url=_url("overview", integration),
+    )
+    return TemplateResponse(request, f"{TEMPLATE_DIR}/history.html", context)

@@ -1,0 +1,63 @@
+"""Background set-up of a new integration, so the admin watches it progress instead of waiting.
+
+The task takes only the integration's id, records each step on the row (the setup page polls it),
+and is safe to deliver twice: a run claims the integration first, and a second delivery that finds
+it claimed or ready does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations import services, token_reveal
+from integrations.models import Integration
+
+logger = logging.getLogger(__name__)
+
+SetupState = Integration.SetupState
+
+
+def record_setup_step(integration_id: int, key: str, label: str) -> None:
+    """Make the step visible to the setup page at once (autocommit, no surrounding transaction)."""
+    Integration.objects.filter(pk=integration_id).update(setup_step=key, updated_at=timezone.now())
+
+
+def _claim(integration_id: int) -> bool:
+    """Take the set-up for this run; a run abandoned by a dead worker may be taken over."""
+    now = timezone.now()
+    abandoned_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimable = Q(setup_state__in=[SetupState.PENDING, SetupState.FAILED]) | Q(
+        setup_state=SetupState.RUNNING, updated_at__lt=abandoned_before
+    )
+    claimed = Integration.objects.filter(claimable, pk=integration_id).update(
+        setup_state=SetupState.RUNNING, setup_step="", updated_at=now
+    )
+    return claimed == 1
+
+
+@shared_task(ignore_result=True)
+def run_integration_setup(integration_id: int) -> None:
+    if not _claim(integration_id):
+        logger.info("Set-up of integration %s is running or done; nothing to do", integration_id)
+        return
+    integration = Integration.objects.get(pk=integration_id)
+    try:
+        services.run_setup(
+            integration,
+            on_step=partial(record_setup_step, integration_id),
+            on_token=partial(token_reveal.stash, integration_id),
+        )
+    except Exception:
+        Integration.objects.filter(pk=integration_id).update(
+            setup_state=SetupState.FAILED, updated_at=timezone.now()
+        )
+        logger.exception("Set-up of integration %s failed", integration_id)
+        return
+    logger.info("Set-up of integration %s finished", integration_id)
