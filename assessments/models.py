@@ -1,7 +1,11 @@
 """The assessment catalog: what an account offers its ATS, and what each assessment scores."""
 
+import secrets
+import uuid
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from accounts.models import Account
 
@@ -74,3 +78,107 @@ class Competency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def new_candidate_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CandidateAssessment(models.Model):
+    """One candidate's instance of an assessment: who, which one, where it stands, the result."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        STARTED = "started", "Started"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+        REJECTED = "rejected", "Rejected"
+
+    class Recommendation(models.TextChoices):
+        GREAT_FIT = "great_fit", "Great fit"
+        GOOD_FIT = "good_fit", "Good fit"
+        POOR_FIT = "poor_fit", "Poor fit"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="candidate_assessments"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="candidate_assessments"
+    )
+    public_id = models.UUIDField(
+        "assessment id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="The id the ATS knows this candidate assessment by.",
+    )
+    candidate_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_candidate_token,
+        editable=False,
+        help_text="The unguessable part of the candidate's personal assessment link.",
+    )
+    email = models.EmailField("candidate email")
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    resume_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        "matching score", null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
+    competency_scores = models.JSONField(
+        default=dict, blank=True, help_text="Competency name → score (0 to 100)."
+    )
+    summary = models.TextField(blank=True)
+    duration = models.DurationField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="candidate_status_expiry"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(invitation_sent_at__isnull=True),
+                name="candidate_invitation_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment.name} for {self.email}"
+
+    @property
+    def candidate_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status not in (self.Status.EXPIRED, self.Status.REJECTED)
+
+
+class CandidateAssessmentEvent(models.Model):
+    """The status history of a candidate assessment, one row per change."""
+
+    candidate_assessment = models.ForeignKey(
+        CandidateAssessment, on_delete=models.CASCADE, related_name="events"
+    )
+    status = models.CharField(max_length=20, choices=CandidateAssessment.Status.choices)
+    source = models.CharField(
+        max_length=40, help_text="Who caused the change: an ATS, the candidate, the engine, …"
+    )
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["candidate_assessment", "occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"

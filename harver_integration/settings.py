@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "auditlog",
     "accounts",
     "assessments",
@@ -127,6 +128,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A request publishing a task must not hang on a broker that is down.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -138,6 +142,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "send-unsent-invitations": {
+        "task": "assessments.tasks.send_unsent_invitations",
+        "schedule": env.float("INVITATION_SWEEP_SECONDS", default=60.0),
+    },
+    "expire-invitations": {
+        "task": "assessments.tasks.expire_invitations",
+        "schedule": env.float("EXPIRY_SWEEP_SECONDS", default=300.0),
+    },
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Secrets at rest --------------------------------------------------------------------------
@@ -220,13 +234,24 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_PARSER_CLASSES": ["harver_integration.api.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "harver_integration.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+# Largest JSON body an API accepts; bigger ones get 413 before they are read.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# Requests per integration per window, shared across processes through the cache.
+INBOUND_RATE_LIMIT = env.str("INBOUND_RATE_LIMIT", default="600/60")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Harver ATS integration API",
     "DESCRIPTION": "The endpoints Workable and the Harver assessment engine call.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Top-level URLs: the admin, the health probes and the APIs."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from harver_integration import health
 
@@ -14,4 +15,12 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("api/workable/", include("workable.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("assessment/", include("assessments.urls")),
 ]
+
+handler400 = "harver_integration.api.bad_request"
+handler404 = "harver_integration.api.page_not_found"
+handler500 = "harver_integration.api.server_error"

@@ -8,6 +8,9 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from integrations import audit
+        from assessments.lifecycle import register_status_listener
+        from integrations import audit, dispatch
 
         audit.register_models()
+        # The one place where status changes reach the ATS providers (see assessments.lifecycle).
+        register_status_listener(dispatch.on_candidate_status_change)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Account
-from assessments.models import Assessment, Competency
+from assessments.models import Assessment, CandidateAssessment, Competency
 from assessments.reports import ReportType
 from harver_integration.crypto import EncryptedTextField
 from integrations.providers import Pattern, Provider, get_provider, provider_choices
@@ -287,3 +287,47 @@ class AssessmentFieldMapping(models.Model):
         if self.competency_id is not None:
             return self.competency.name  # type: ignore[union-attr]
         return self.get_score_display()
+
+
+class AtsInvitation(models.Model):
+    """The ATS side of a candidate assessment: who asked, for which job, where results go.
+
+    The partial unique constraint makes a repeated request for a live invitation (same
+    integration, test, job and email) impossible to store twice, whatever the concurrency.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="invitations"
+    )
+    candidate_assessment = models.OneToOneField(
+        CandidateAssessment, on_delete=models.CASCADE, related_name="ats_invitation"
+    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
+    email_key = models.CharField(
+        max_length=254, help_text="The candidate's email, lowercased: part of the repeat check."
+    )
+    job_shortcode = models.CharField(max_length=64, blank=True)
+    job_id = models.CharField(max_length=64, blank=True)
+    job_title = models.CharField(max_length=255, blank=True)
+    callback_url = models.URLField(
+        max_length=2000, help_text="Where the ATS wants statuses and results."
+    )
+    is_live = models.BooleanField(
+        default=True, help_text="False once the candidate assessment expired or was rejected."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "assessment", "job_shortcode", "email_key"],
+                condition=Q(is_live=True),
+                name="one_live_invitation_per_candidate_job_test",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        job = self.job_title or self.job_shortcode or "no job"
+        return f"Invitation of {self.email_key} ({job})"

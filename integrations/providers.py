@@ -14,7 +14,8 @@ from django.db import models
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
-    from integrations.models import Integration
+    from assessments.lifecycle import StatusChange
+    from integrations.models import AtsInvitation, Integration
 
 
 class Pattern(models.TextChoices):
@@ -27,8 +28,9 @@ class Pattern(models.TextChoices):
 class Provider:
     """What every ATS provider declares and may do.
 
-    Subclasses set `key`, `label`, `allowed_patterns` and `api_path`, and override
-    `remote_problems` to add the enable checks that must ask the ATS itself.
+    Subclasses set `key`, `label`, `allowed_patterns` and `api_path`; they override
+    `remote_problems` to add the enable checks that must ask the ATS itself, and the two
+    `on_*` hooks to record what the ATS is owed.
     """
 
     key: str
@@ -47,6 +49,12 @@ class Provider:
         remote checks.
         """
         return []
+
+    def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
+        """Record what the ATS is owed for this change; runs inside the change's transaction."""
+
+    def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
+        """The ATS asked again for a live invitation, maybe with a new callback URL."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,173 @@
+"""Every status change of a candidate assessment goes through here, and so does what it causes.
+
+The seam between Harver's side and the ATS side: `assessments` knows no ATS, yet a status change
+must create the deliveries owed to the ATS in the same database transaction. Whoever owes the
+ATS something registers one listener with `register_status_listener` (the integrations app does,
+in `IntegrationsConfig.ready`). `record_status` and `create_candidate_assessment` call every
+listener inside their transaction, so a change and its consequences commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Assessment, CandidateAssessment, CandidateAssessmentEvent
+
+Status = CandidateAssessment.Status
+
+# How far along each status is; a change may only move forward.
+STATUS_RANK = {
+    Status.PENDING: 0,
+    Status.STARTED: 1,
+    Status.COMPLETED: 2,
+    Status.EXPIRED: 2,
+    Status.REJECTED: 2,
+}
+TERMINAL_STATUSES = frozenset({Status.COMPLETED, Status.EXPIRED, Status.REJECTED})
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    candidate_assessment: CandidateAssessment
+    previous: str | None
+    current: str
+    source: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+StatusListener = Callable[[StatusChange], None]
+_listeners: list[StatusListener] = []
+
+
+def register_status_listener(listener: StatusListener) -> None:
+    """Call `listener` inside every status change's transaction; registering twice is a no-op."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+class StatusTransitionError(Exception):
+    """The change would move a candidate assessment backwards or out of a final status."""
+
+
+@dataclass(frozen=True)
+class Result:
+    score: int
+    recommendation: str
+    competency_scores: dict[str, int]
+    summary: str
+    duration: datetime.timedelta
+
+
+def _notify(change: StatusChange) -> None:
+    for listener in _listeners:
+        listener(change)
+
+
+def create_candidate_assessment(
+    *,
+    assessment: Assessment,
+    email: str,
+    source: str,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    resume_url: str = "",
+    attach: Callable[[CandidateAssessment], None] | None = None,
+    context: dict[str, Any] | None = None,
+) -> CandidateAssessment:
+    """Create a pending invitation; listeners get `previous=None`. Call inside a transaction.
+
+    `attach` stores the caller's own rows about the new candidate assessment (an ATS's job and
+    callback URL, say) before the listeners run, so they can rely on them.
+    """
+    now = timezone.now()
+    candidate_assessment = CandidateAssessment.objects.create(
+        account_id=assessment.account_id,
+        assessment=assessment,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        resume_url=resume_url,
+        expires_at=now + datetime.timedelta(days=assessment.invitation_lifetime_days),
+    )
+    CandidateAssessmentEvent.objects.create(
+        candidate_assessment=candidate_assessment,
+        status=Status.PENDING,
+        source=source,
+        occurred_at=now,
+    )
+    if attach is not None:
+        attach(candidate_assessment)
+    _notify(
+        StatusChange(
+            candidate_assessment=candidate_assessment,
+            previous=None,
+            current=Status.PENDING,
+            source=source,
+            context=context or {},
+        )
+    )
+    return candidate_assessment
+
+
+def record_status(
+    candidate_assessment_id: int,
+    status: str,
+    *,
+    source: str,
+    result: Result | None = None,
+    at: datetime.datetime | None = None,
+) -> StatusChange | None:
+    """Move a candidate assessment forward; returns None when it already has this status.
+
+    Raises StatusTransitionError for a move backwards or out of a final status, and ValueError
+    when `completed` comes without a result.
+    """
+    status = Status(status)
+    if status == Status.COMPLETED and result is None:
+        raise ValueError("A completed assessment needs its result.")
+    at = at or timezone.now()
+    with transaction.atomic():
+        candidate_assessment = (
+            CandidateAssessment.objects.select_for_update()
+            .select_related("assessment", "account")
+            .get(pk=candidate_assessment_id)
+        )
+        previous = Status(candidate_assessment.status)
+        if previous == status:
+            return None
+        if previous in TERMINAL_STATUSES or STATUS_RANK[status] < STATUS_RANK[previous]:
+            raise StatusTransitionError(
+                f"The assessment is {previous.label.lower()}; it cannot become "
+                f"{status.label.lower()}."
+            )
+        candidate_assessment.status = status
+        if status == Status.STARTED:
+            candidate_assessment.started_at = at
+        if status == Status.COMPLETED and result is not None:
+            candidate_assessment.completed_at = at
+            candidate_assessment.started_at = candidate_assessment.started_at or at
+            candidate_assessment.score = result.score
+            candidate_assessment.recommendation = result.recommendation
+            candidate_assessment.competency_scores = result.competency_scores
+            candidate_assessment.summary = result.summary
+            candidate_assessment.duration = result.duration
+        candidate_assessment.save()
+        CandidateAssessmentEvent.objects.create(
+            candidate_assessment=candidate_assessment, status=status, source=source, occurred_at=at
+        )
+        change = StatusChange(
+            candidate_assessment=candidate_assessment,
+            previous=previous,
+            current=status,
+            source=source,
+        )
+        _notify(change)
+    return change

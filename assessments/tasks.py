@@ -1,0 +1,31 @@
+"""Celery tasks of the Harver side: invitation emails and expiry; they take ids, are idempotent."""
+
+from celery import shared_task
+
+from assessments import invitations
+
+UNSENT_GRACE_SECONDS = 30
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def send_invitation_email(candidate_assessment_id: int) -> bool:
+    return invitations.send_invitation(candidate_assessment_id)
+
+
+@shared_task
+def send_unsent_invitations() -> int:
+    """The sweeper: emails whose task was lost (broker down, worker killed) are sent from here."""
+    ids = invitations.unsent_invitation_ids(older_than_seconds=UNSENT_GRACE_SECONDS)
+    for candidate_assessment_id in ids:
+        send_invitation_email.delay(candidate_assessment_id)
+    return len(ids)
+
+
+@shared_task
+def expire_invitations() -> int:
+    return invitations.expire_due_invitations()

@@ -1,0 +1,143 @@
+"""What every API we serve shares: one JSON error shape, a body-size limit, JSON 404/500 pages.
+
+Errors are always `{"status": <code>, "message": "<plain words>"}`, plus `"errors": {field:
+[messages]}` for field errors (contract §2). Validation errors are 422, not DRF's 400: 400 means
+the body is not JSON at all.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+MESSAGES = {
+    exceptions.ParseError: "The request body is not valid JSON.",
+    exceptions.NotAuthenticated: "Send the integration's token as 'Authorization: Bearer <token>'.",
+    exceptions.AuthenticationFailed: "The token is not valid for any integration.",
+    exceptions.UnsupportedMediaType: "Send a JSON body with 'Content-Type: application/json'.",
+}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def error_body(
+    status_code: int, message: str, errors: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status_code, "message": message}
+    if errors:
+        body["errors"] = dict(errors)
+    return body
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"candidate.email": ["…"]}."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = (prefix.rstrip(".") or "body") if key == "non_field_errors" else f"{prefix}{key}"
+            flat.update(_flatten(value, f"{name}."))
+        return flat
+    name = prefix.rstrip(".") or "body"
+    if isinstance(detail, list):
+        if detail and all(not isinstance(item, (list, Mapping)) for item in detail):
+            return {name: [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(_flatten(item, f"{name}.{index}."))
+        return flat
+    return {name: [str(detail)]}
+
+
+def exception_handler(error: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(error, Http404):
+        error = exceptions.NotFound()
+    if isinstance(error, exceptions.ValidationError):
+        errors = _flatten(error.detail)
+        fields = ", ".join(errors)
+        return Response(
+            error_body(422, f"The request has errors in: {fields}.", errors),
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    response = drf_exception_handler(error, context)
+    if response is None or not isinstance(error, exceptions.APIException):
+        logger.error(
+            "Unhandled error in %s", context.get("view").__class__.__name__, exc_info=error
+        )
+        return Response(
+            error_body(500, "Something went wrong on our side; it has been logged."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    message = MESSAGES.get(type(error)) or _message_of(error)
+    response.data = error_body(response.status_code, message)
+    return response
+
+
+def _message_of(error: exceptions.APIException) -> str:
+    detail = error.detail
+    if isinstance(detail, list):
+        return " ".join(str(item) for item in detail)
+    if isinstance(detail, Mapping):
+        return " ".join(str(item) for item in detail.values())
+    return str(detail)
+
+
+class LimitedJSONParser(JSONParser):
+    """JSONParser that refuses bodies over API_MAX_BODY_BYTES before and while reading them."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(404, f"There is nothing at {request.path}."), status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            error_body(500, "Something went wrong on our side; it has been logged."), status=500
+        )
+    return render(request, "500.html", status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(400, "The request could not be understood."), status=400)
+    return render(request, "400.html", status=400)

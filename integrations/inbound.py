@@ -1,0 +1,154 @@
+"""Calls from an ATS: whose bearer token it is, and the invitations it creates."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments import lifecycle
+from assessments.models import Assessment, CandidateAssessment
+from assessments.tasks import send_invitation_email
+from harver_integration.queueing import publish_after_commit
+from harver_integration.tokens import ATS_TOKEN, hash_token, hashes_match
+from integrations.models import AtsInvitation, InboundToken, Integration
+from integrations.providers import Pattern
+
+# Recording every use would add a write to every call; once a minute is enough to show activity.
+LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)
+
+
+def integration_for_token(token: str) -> Integration | None:
+    """The integration whose active "ATS to Harver" token this is, or None.
+
+    A token of the wrong shape is refused before any query; the lookup is by SHA-256, so no
+    comparison of secrets happens in Python except the constant-time check of the hash.
+    """
+    if not ATS_TOKEN.is_well_formed(token):
+        return None
+    inbound_token = (
+        InboundToken.objects.active()
+        .select_related("integration__account")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if inbound_token is None or not hashes_match(token, inbound_token.token_hash):
+        return None
+    now = timezone.now()
+    if (
+        inbound_token.last_used_at is None
+        or now - inbound_token.last_used_at > LAST_USED_RESOLUTION
+    ):
+        InboundToken.objects.filter(pk=inbound_token.pk).update(last_used_at=now)
+    return inbound_token.integration
+
+
+def offered_assessments(integration: Integration) -> list[Assessment]:
+    return list(
+        Assessment.objects.filter(account_id=integration.account_id)
+        .offered()
+        .order_by("name", "pk")
+    )
+
+
+def offered_assessment(integration: Integration, test_id: str) -> Assessment | None:
+    if not test_id.isdigit():
+        return None
+    return (
+        Assessment.objects.filter(account_id=integration.account_id, pk=int(test_id))
+        .offered()
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class InvitationRequest:
+    assessment: Assessment
+    email: str
+    callback_url: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    resume_url: str = ""
+    job_shortcode: str = ""
+    job_id: str = ""
+    job_title: str = ""
+
+
+@dataclass(frozen=True)
+class InvitationOutcome:
+    candidate_assessment: CandidateAssessment
+    created: bool
+
+
+def _live_invitation(integration: Integration, request: InvitationRequest) -> AtsInvitation | None:
+    return (
+        AtsInvitation.objects.select_related("candidate_assessment")
+        .filter(
+            integration=integration,
+            assessment=request.assessment,
+            job_shortcode=request.job_shortcode,
+            email_key=request.email.lower(),
+            is_live=True,
+        )
+        .first()
+    )
+
+
+def _repeat(
+    integration: Integration, invitation: AtsInvitation, callback_url: str
+) -> InvitationOutcome:
+    with transaction.atomic():
+        if invitation.callback_url != callback_url:
+            invitation.callback_url = callback_url
+            invitation.save(update_fields=["callback_url", "updated_at"])
+        integration.provider_impl.on_repeated_invitation(invitation)
+    return InvitationOutcome(invitation.candidate_assessment, created=False)
+
+
+def invite(integration: Integration, request: InvitationRequest) -> InvitationOutcome:
+    """Create the invitation, or return the live one the ATS asked for before.
+
+    The candidate assessment, its ATS side and everything they cause (the invitation email, the
+    statuses owed to the ATS) are written in one transaction; the email task is published only
+    after it commits.
+    """
+    existing = _live_invitation(integration, request)
+    if existing is not None:
+        return _repeat(integration, existing, request.callback_url)
+
+    def attach(candidate_assessment: CandidateAssessment) -> None:
+        AtsInvitation.objects.create(
+            integration=integration,
+            candidate_assessment=candidate_assessment,
+            assessment=request.assessment,
+            email_key=request.email.lower(),
+            job_shortcode=request.job_shortcode,
+            job_id=request.job_id,
+            job_title=request.job_title,
+            callback_url=request.callback_url,
+        )
+
+    try:
+        with transaction.atomic():
+            candidate_assessment = lifecycle.create_candidate_assessment(
+                assessment=request.assessment,
+                email=request.email,
+                first_name=request.first_name,
+                last_name=request.last_name,
+                phone=request.phone,
+                resume_url=request.resume_url,
+                source=integration.provider,
+                attach=attach,
+            )
+            if integration.pattern == Pattern.ATS_FIRST_AD_HOC:
+                publish_after_commit(send_invitation_email, candidate_assessment.pk)
+    except IntegrityError:
+        # Another request for the same invitation committed first: answer with that one.
+        existing = _live_invitation(integration, request)
+        if existing is None:
+            raise
+        return _repeat(integration, existing, request.callback_url)
+    return InvitationOutcome(candidate_assessment, created=True)

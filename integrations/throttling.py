@@ -1,0 +1,47 @@
+"""Per-integration request limit, shared by every server process through the cache (Redis)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from integrations.models import Integration
+
+
+class IntegrationRateThrottle(BaseThrottle):
+    """A fixed window counted with the cache's atomic increment, so processes share one count.
+
+    Rate from INBOUND_RATE_LIMIT ("<requests>/<seconds>").
+    """
+
+    def __init__(self) -> None:
+        requests, seconds = settings.INBOUND_RATE_LIMIT.split("/")
+        self.limit = int(requests)
+        self.window = int(seconds)
+        self.retry_after = 0
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        integration = request.auth
+        if not isinstance(integration, Integration):
+            return True
+        now = time.time()
+        window_start = int(now // self.window) * self.window
+        key = f"throttle:integration:{integration.pk}:{window_start}"
+        cache.add(key, 0, timeout=self.window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout=self.window + 1)
+            count = 1
+        if count <= self.limit:
+            return True
+        self.retry_after = max(1, int(window_start + self.window - now + 0.999))
+        return False
+
+    def wait(self) -> float:
+        return float(self.retry_after)
