@@ -219,6 +219,8 @@ DEFAULT_FROM_EMAIL = env.str(
 
 # --- Platform -------------------------------------------------------------------------------
 PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
+# Signs report links sent to ATSes; changing it revokes every signed link at once.
+REPORT_LINK_SECRET = env.str("REPORT_LINK_SECRET", default="") or f"report-links:{SECRET_KEY}"
 
 # --- Workable (contract §6) -------------------------------------------------------------------
 WORKABLE_API_BASE_URL = env.str(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from accounts.models import HARVER_ADMIN_GROUP, Account
-from assessments.models import Assessment, Competency
+from assessments.models import Assessment, CandidateAssessment, Competency
 from integrations import services
 from integrations.models import Integration
 
@@ -66,3 +68,15 @@ def ready_integration(account: Account, provider: str = "workable") -> Integrati
     services.run_setup(integration)
     integration.refresh_from_db()
     return integration
+
+
+class CandidateAssessmentFactory(factory.django.DjangoModelFactory[CandidateAssessment]):
+    class Meta:
+        model = CandidateAssessment
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    account = factory.SelfAttribute("assessment.account")
+    email = factory.Sequence(lambda n: f"candidate{n}@example.com")
+    first_name = "Jane"
+    last_name = "Doe"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
