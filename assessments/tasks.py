@@ -1,10 +1,9 @@
 """Celery tasks of the Harver side: invitation emails and expiry; they take ids, are idempotent."""
 
 from celery import shared_task
+from django.conf import settings
 
 from assessments import invitations
-
-UNSENT_GRACE_SECONDS = 30
 
 
 @shared_task(
@@ -20,7 +19,9 @@ def send_invitation_email(candidate_assessment_id: int) -> bool:
 @shared_task
 def send_unsent_invitations() -> int:
     """The sweeper: emails whose task was lost (broker down, worker killed) are sent from here."""
-    ids = invitations.unsent_invitation_ids(older_than_seconds=UNSENT_GRACE_SECONDS)
+    ids = invitations.unsent_invitation_ids(
+        older_than_seconds=settings.INVITATION_SWEEP_GRACE_SECONDS
+    )
     for candidate_assessment_id in ids:
         send_invitation_email.delay(candidate_assessment_id)
     return len(ids)

@@ -128,9 +128,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        # A request publishing a task must not hang on a broker that is down.
+        # A request publishing a task must not hang on a broker that is down: one quick try,
+        # then the sweeper takes over (see harver_integration.queueing).
         "socket_connect_timeout": 1,
         "socket_timeout": 5,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -142,6 +147,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# An invitation email not sent this long after its row committed is re-published by the sweeper.
+INVITATION_SWEEP_GRACE_SECONDS = env.int("INVITATION_SWEEP_GRACE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "send-unsent-invitations": {
         "task": "assessments.tasks.send_unsent_invitations",

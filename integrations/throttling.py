@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -11,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from integrations.models import Integration
+
+logger = logging.getLogger(__name__)
 
 
 class IntegrationRateThrottle(BaseThrottle):
@@ -32,16 +35,24 @@ class IntegrationRateThrottle(BaseThrottle):
         now = time.time()
         window_start = int(now // self.window) * self.window
         key = f"throttle:integration:{integration.pk}:{window_start}"
-        cache.add(key, 0, timeout=self.window + 1)
         try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, timeout=self.window + 1)
-            count = 1
+            count = self._count(key)
+        except Exception as error:
+            # Losing the limit for a moment is better than refusing invitations while Redis is down.
+            logger.warning("Throttle unavailable (%s); request allowed.", type(error).__name__)
+            return True
         if count <= self.limit:
             return True
         self.retry_after = max(1, int(window_start + self.window - now + 0.999))
         return False
+
+    def _count(self, key: str) -> int:
+        cache.add(key, 0, timeout=self.window + 1)
+        try:
+            return int(cache.incr(key))
+        except ValueError:
+            cache.add(key, 1, timeout=self.window + 1)
+            return 1
 
     def wait(self) -> float:
         return float(self.retry_after)
