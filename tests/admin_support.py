@@ -1,10 +1,13 @@
-"""Helpers shared by the admin tests: people with the right memberships, and eager Celery."""
+"""Helpers shared by the admin tests: people with the right memberships, eager Celery, a private
+cache."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
@@ -35,3 +38,14 @@ def eager_celery() -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def private_cache(settings: Any) -> None:
+    """A cache of this process alone: tokens waiting to be shown must not meet other test runs."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "admin-tests",
+        }
+    }

@@ -13,7 +13,14 @@ from assessments.models import Assessment
 from integrations import services
 from integrations.models import AtsCredential, Integration
 from tests import factories
-from tests.admin_support import eager_celery, integration_url, staff_member
+from tests.admin_support import (
+    eager_celery,
+    integration_url,
+    private_cache,  # noqa: F401
+    staff_member,
+)
+
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 # Every page and action of one integration: (label, method, url name, POST data).
 INTEGRATION_ENDPOINTS = [

@@ -15,19 +15,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
-from accounts.models import HARVER_ADMIN_GROUP
 from harver_integration.tokens import hash_token
 from integrations import admin_views, services, tasks
 from integrations.models import AtsCredential, InboundToken, Integration
 from tests import factories
-from tests.admin_support import staff_member
+from tests.admin_support import private_cache, staff_member  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_cache"),
 ]
 
 CHROMIUM_ARGS = [
@@ -73,12 +73,14 @@ def page(live_server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
         finally:
             context.close()
             browser.close()
+            # The test's ORM calls ran in Playwright's context, on a connection of their own;
+            # left open, it would keep the test database from being dropped.
+            connections.close_all()
 
 
 @pytest.fixture
 def harver_admin() -> factories.Account:
     """Hannah, a Harver Admin of Acme Retail (not yet connected) and Northwind (already live)."""
-    Group.objects.get_or_create(name=HARVER_ADMIN_GROUP)
     acme = factories.AccountFactory.create(name="Acme Retail")
     factories.AssessmentFactory.create(
         account=acme,
