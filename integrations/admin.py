@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
 
 from accounts.admin_scope import AccountScopedAdmin
@@ -26,6 +27,7 @@ from integrations import admin_views, services
 from integrations.models import AtsCredential, Integration
 
 AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
+LAST_ERROR_CHARS = 60
 
 
 class HasErrorFilter(admin.SimpleListFilter):
@@ -48,11 +50,11 @@ class IntegrationAdmin(AccountScopedAdmin):
     list_display = (
         "account_link",
         "provider",
-        "pattern",
+        "pattern_label",
         "is_enabled",
         "setup_state",
         "ats_token_ends_with",
-        "has_error",
+        "last_error_short",
     )
     list_display_links = None
     list_filter = (
@@ -71,7 +73,11 @@ class IntegrationAdmin(AccountScopedAdmin):
         url = reverse("admin:integrations_integration_overview", args=[integration.pk])
         return format_html('<a href="{}">{}</a>', url, integration.account)
 
-    @admin.display(description="Harver to ATS token")
+    @admin.display(description="pattern", ordering="pattern")
+    def pattern_label(self, integration: Integration) -> str:
+        return integration.get_pattern_display()
+
+    @admin.display(description="token ends with")
     def ats_token_ends_with(self, integration: Integration) -> str:
         try:
             credential = integration.ats_credential
@@ -79,9 +85,9 @@ class IntegrationAdmin(AccountScopedAdmin):
             return "—"
         return f"…{credential.token_last4}" if credential.has_token else "—"
 
-    @admin.display(description="has error", boolean=True)
-    def has_error(self, integration: Integration) -> bool:
-        return bool(integration.last_error)
+    @admin.display(description="last error", ordering="last_error_at")
+    def last_error_short(self, integration: Integration) -> str:
+        return Truncator(integration.last_error).chars(LAST_ERROR_CHARS) or "—"
 
     @admin.action(description="Disable selected integrations", permissions=["change"])
     def disable_selected(self, request: HttpRequest, queryset: QuerySet[Integration]) -> None:

@@ -481,6 +481,7 @@ def save_reports(
                 enabled=form.enabled_types(),
                 results_link=ReportType(form.cleaned_data["results_link"]),
                 link_lifetime_days=form.cleaned_data["link_lifetime_days"],
+                hide_personal_data=form.cleaned_data["hide_personal_data"],
             )
         except services.IntegrationError as error:
             for problem in error.problems:

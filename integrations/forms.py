@@ -215,6 +215,11 @@ class ReportsForm(forms.Form):
         max_value=3650,
         help_text="How long the report links sent to Workable keep working.",
     )
+    hide_personal_data = forms.BooleanField(
+        label="Hide personal data",
+        required=False,
+        help_text="Leave name, email and phone out of the Read-only Candidate Details Page.",
+    )
 
     REPORT_FIELDS = tuple(report_type.value for report_type in ReportType)
 
@@ -225,6 +230,7 @@ class ReportsForm(forms.Form):
             }
             initial["results_link"] = report_settings.results_link
             initial["link_lifetime_days"] = report_settings.link_lifetime_days
+            initial["hide_personal_data"] = report_settings.hide_personal_data
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
 

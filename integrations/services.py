@@ -238,6 +238,7 @@ def configure_reports(
     enabled: Iterable[ReportType],
     results_link: ReportType,
     link_lifetime_days: int | None = None,
+    hide_personal_data: bool | None = None,
 ) -> ReportSettings:
     enabled = set(enabled)
     if results_link not in enabled:
@@ -252,6 +253,8 @@ def configure_reports(
         if not 1 <= link_lifetime_days <= 3650:
             raise IntegrationError(["The link lifetime must be between 1 and 3650 days."])
         report_settings.link_lifetime_days = link_lifetime_days
+    if hide_personal_data is not None:
+        report_settings.hide_personal_data = hide_personal_data
     report_settings.save()
     return report_settings
 

@@ -491,12 +491,13 @@ def test_it_refuses_a_results_link_that_is_not_an_enabled_report(harver_admin, i
 
 
 def test_it_saves_the_reports_tab(harver_admin, integration):
-    # given the four report types, a results link and a link lifetime
+    # given report types, a results link, a link lifetime and hiding personal data
     data = {
         "candidate_details_page": "on",
         "pdf_report": "on",
         "results_link": ReportType.PDF_REPORT.value,
         "link_lifetime_days": "30",
+        "hide_personal_data": "on",
     }
 
     # when they are saved
@@ -511,6 +512,7 @@ def test_it_saves_the_reports_tab(harver_admin, integration):
     ]
     assert report_settings.results_link == ReportType.PDF_REPORT
     assert report_settings.link_lifetime_days == 30
+    assert report_settings.hide_personal_data
 
 
 # --- History ------------------------------------------------------------------------------------
