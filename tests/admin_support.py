@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import Account
 from harver_integration.celery import app as celery_app
 from integrations.models import Integration
+from integrations.providers import get_provider
 from tests.factories import UserFactory
 
 
@@ -49,3 +50,15 @@ def private_cache(settings: Any) -> None:
             "LOCATION": "admin-tests",
         }
     }
+
+
+@pytest.fixture(name="remote_problems")
+def remote_problems_fixture(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The problems the ATS itself reports when enabling; none unless a test adds some.
+
+    Keeps the admin tests off the network however the provider's remote checks evolve.
+    """
+    problems: list[str] = []
+    provider_class = type(get_provider("workable"))
+    monkeypatch.setattr(provider_class, "remote_problems", lambda self, integration: problems)
+    return problems

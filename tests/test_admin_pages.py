@@ -31,10 +31,11 @@ from integrations.models import (
     ReportSettings,
 )
 from tests import factories
-from tests.admin_support import (
+from tests.admin_support import (  # noqa: F401 (fixtures)
     eager_celery,
     integration_url,
-    private_cache,  # noqa: F401
+    private_cache,
+    remote_problems_fixture,
     staff_member,
 )
 
@@ -380,7 +381,7 @@ def _configure_completely(integration: Integration) -> None:
     )
 
 
-def test_it_enables_and_disables_with_the_same_toggle(harver_admin, integration):
+def test_it_enables_and_disables_with_the_same_toggle(harver_admin, integration, remote_problems):
     # given a completely configured integration
     _configure_completely(integration)
 
@@ -393,6 +394,23 @@ def test_it_enables_and_disables_with_the_same_toggle(harver_admin, integration)
     # then it was enabled, and is disabled again
     assert enabled.status_code == disabled.status_code == 302
     assert was_enabled
+    integration.refresh_from_db()
+    assert not integration.is_enabled
+
+
+def test_it_lists_what_workable_itself_refuses_next_to_the_toggle(
+    harver_admin, integration, remote_problems
+):
+    # given a complete configuration whose token Workable refuses
+    _configure_completely(integration)
+    remote_problems.append("Workable refused the API token (401): generate a new one.")
+
+    # when the toggle is turned on
+    response = harver_admin.post(integration_url("toggle", integration), {"enable": "on"})
+
+    # then Workable's answer is listed by the toggle and nothing is enabled
+    box = _text(response).split('id="enable-problems"')[1].split("</div>")[0]
+    assert escape("Workable refused the API token (401): generate a new one.") in box
     integration.refresh_from_db()
     assert not integration.is_enabled
 

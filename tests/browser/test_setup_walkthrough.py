@@ -22,12 +22,16 @@ from harver_integration.tokens import hash_token
 from integrations import admin_views, services, tasks
 from integrations.models import AtsCredential, InboundToken, Integration
 from tests import factories
-from tests.admin_support import private_cache, staff_member  # noqa: F401
+from tests.admin_support import (  # noqa: F401 (fixtures)
+    private_cache,
+    remote_problems_fixture,
+    staff_member,
+)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("private_cache"),
+    pytest.mark.usefixtures("private_cache", "remote_problems"),
 ]
 
 CHROMIUM_ARGS = [
