@@ -4,6 +4,13 @@ Links that leave Harver (into Workable) are either behind the admin login (Candi
 Page, PDF Report) or signed (Read-only Candidate Details Page, Signed report). A signed link
 carries its own expiry, set from the integration's link lifetime, and is signed with
 REPORT_LINK_SECRET: changing that secret revokes every signed link at once.
+
+A signed link also carries the Reports tab's "hide personal data" choice as it was when the link
+was minted: `assessments` never reads an integration's settings, so the caller passes it in.
+
+The signed report's PDF itself is served only through a download link minted when the long-lived
+link is opened and valid for DOWNLOAD_LIFETIME: what a browser, proxy or forwarded email keeps of
+the file's address stops working within minutes, while the link in the ATS keeps working.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from django.utils import timezone
 from assessments.models import CandidateAssessment
 
 SIGNING_SALT = "harver.report-link"
+# A different salt, so a download token never opens a report page and a report link never
+# downloads without being checked and re-minted.
+DOWNLOAD_SIGNING_SALT = "harver.report-download"
+DOWNLOAD_LIFETIME = datetime.timedelta(minutes=10)
 
 
 class ReportType(models.TextChoices):
@@ -48,10 +59,43 @@ class SignedReport:
     public_id: uuid.UUID
     report_type: ReportType
     expires_at: datetime.datetime
+    hide_personal_data: bool = False
 
 
-def _sign(payload: dict[str, object]) -> str:
-    return signing.dumps(payload, key=settings.REPORT_LINK_SECRET, salt=SIGNING_SALT, compress=True)
+def _sign(payload: dict[str, object], salt: str = SIGNING_SALT) -> str:
+    return signing.dumps(payload, key=settings.REPORT_LINK_SECRET, salt=salt, compress=True)
+
+
+def _payload(
+    public_id: uuid.UUID,
+    report_type: ReportType,
+    expires_at: datetime.datetime,
+    hide_personal_data: bool,
+) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "a": str(public_id),
+        "r": report_type.value,
+        "x": int(expires_at.timestamp()),
+    }
+    if hide_personal_data:
+        payload["p"] = 1
+    return payload
+
+
+def _read(token: str, salt: str, now: datetime.datetime | None) -> SignedReport:
+    try:
+        payload = signing.loads(token, key=settings.REPORT_LINK_SECRET, salt=salt)
+        report = SignedReport(
+            public_id=uuid.UUID(payload["a"]),
+            report_type=ReportType(payload["r"]),
+            expires_at=datetime.datetime.fromtimestamp(int(payload["x"]), tz=datetime.UTC),
+            hide_personal_data=bool(payload.get("p", 0)),
+        )
+    except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError) as error:
+        raise ReportLinkError("This report link is not valid or has been revoked.") from error
+    if report.expires_at <= (now or timezone.now()):
+        raise ReportLinkError("This report link has expired.", expired=True)
+    return report
 
 
 def signed_report_token(
@@ -60,30 +104,29 @@ def signed_report_token(
     *,
     lifetime: datetime.timedelta,
     now: datetime.datetime | None = None,
+    hide_personal_data: bool = False,
 ) -> str:
     expires_at = (now or timezone.now()) + lifetime
     return _sign(
-        {
-            "a": str(candidate_assessment.public_id),
-            "r": report_type.value,
-            "x": int(expires_at.timestamp()),
-        }
+        _payload(candidate_assessment.public_id, report_type, expires_at, hide_personal_data)
     )
 
 
 def read_signed_report_token(token: str, *, now: datetime.datetime | None = None) -> SignedReport:
-    try:
-        payload = signing.loads(token, key=settings.REPORT_LINK_SECRET, salt=SIGNING_SALT)
-        report = SignedReport(
-            public_id=uuid.UUID(payload["a"]),
-            report_type=ReportType(payload["r"]),
-            expires_at=datetime.datetime.fromtimestamp(int(payload["x"]), tz=datetime.UTC),
-        )
-    except (signing.BadSignature, KeyError, ValueError, TypeError) as error:
-        raise ReportLinkError("This report link is not valid or has been revoked.") from error
-    if report.expires_at <= (now or timezone.now()):
-        raise ReportLinkError("This report link has expired.", expired=True)
-    return report
+    return _read(token, SIGNING_SALT, now)
+
+
+def download_token(report: SignedReport, *, now: datetime.datetime | None = None) -> str:
+    """A fresh short-lived token for the PDF of an opened signed link, keeping its choices."""
+    expires_at = (now or timezone.now()) + DOWNLOAD_LIFETIME
+    return _sign(
+        _payload(report.public_id, ReportType.SIGNED_REPORT, expires_at, report.hide_personal_data),
+        DOWNLOAD_SIGNING_SALT,
+    )
+
+
+def read_download_token(token: str, *, now: datetime.datetime | None = None) -> SignedReport:
+    return _read(token, DOWNLOAD_SIGNING_SALT, now)
 
 
 def report_url(
@@ -92,8 +135,13 @@ def report_url(
     *,
     lifetime_days: int,
     now: datetime.datetime | None = None,
+    hide_personal_data: bool = False,
 ) -> str:
-    """The absolute link of one report of a candidate assessment, as sent to an ATS."""
+    """The absolute link of one report of a candidate assessment, as sent to an ATS.
+
+    `hide_personal_data` is the Reports tab's choice; it shapes only the signed links, since
+    whoever passes the login sees everything.
+    """
     base = settings.PUBLIC_BASE_URL
     public_id = candidate_assessment.public_id
     if report_type == ReportType.CANDIDATE_DETAILS_PAGE:
@@ -101,7 +149,11 @@ def report_url(
     if report_type == ReportType.PDF_REPORT:
         return f"{base}/reports/{public_id}/pdf"
     token = signed_report_token(
-        candidate_assessment, report_type, lifetime=datetime.timedelta(days=lifetime_days), now=now
+        candidate_assessment,
+        report_type,
+        lifetime=datetime.timedelta(days=lifetime_days),
+        now=now,
+        hide_personal_data=hide_personal_data,
     )
     suffix = "pdf" if report_type == ReportType.SIGNED_REPORT else ""
     return f"{base}/r/{token}/{suffix}"
