@@ -1,4 +1,4 @@
-"""Top-level URLs: the admin, the health probes and the APIs."""
+"""Top-level URLs: the admin, the health probes, the APIs and the reports."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("assessment/", include("assessments.urls")),
+    # The report pages and files: reports/<id>/… behind the login, r/<signed link>/… without.
+    path("", include("assessments.report_urls")),
 ]
 
 handler400 = "harver_integration.api.bad_request"
