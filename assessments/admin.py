@@ -1,4 +1,4 @@
-"""Admin for the assessment catalog an account offers its ATS, with each one's competencies."""
+"""Admin for the assessments an account offers its ATS: competencies, questionnaire, cut-offs."""
 
 from __future__ import annotations
 
@@ -6,16 +6,36 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
+from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import HttpRequest
 
 from accounts.admin_scope import AccountScopedAdmin, ScopedTabularInline
-from assessments.models import Assessment, Competency
+from assessments.models import Assessment, Competency, QuestionnaireItem
 
 
 class CompetencyInline(ScopedTabularInline):
     model = Competency
     fields = ("name", "weight", "position")
     extra = 0
+
+
+class QuestionnaireItemInline(ScopedTabularInline):
+    """The built-in questionnaire's statements; a competency must be saved before its items."""
+
+    model = QuestionnaireItem
+    fields = ("competency", "text", "is_reversed", "position")
+    extra = 0
+    verbose_name_plural = "questionnaire (Likert statements, one page per competency)"
+
+    def get_formset(
+        self, request: HttpRequest, obj: Assessment | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[Any, Any, Any]]:
+        formset = super().get_formset(request, obj, **kwargs)
+        competency = formset.form.base_fields.get("competency")
+        if isinstance(competency, ModelChoiceField):
+            # Only this assessment's own competencies: QuestionnaireItem.clean checks it too.
+            competency.queryset = Competency.objects.filter(assessment=obj)
+        return formset
 
 
 @admin.register(Assessment)
@@ -37,11 +57,13 @@ class AssessmentAdmin(AccountScopedAdmin):
         "job_code",
         "is_active",
         "invitation_lifetime_days",
+        "great_fit_min",
+        "good_fit_min",
         "created_at",
         "updated_at",
     )
     readonly_fields = ("created_at", "updated_at")
-    inlines = [CompetencyInline]
+    inlines = [CompetencyInline, QuestionnaireItemInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assessment]:
         return super().get_queryset(request).annotate(_competencies=Count("competencies"))

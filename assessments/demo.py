@@ -1,4 +1,8 @@
-"""Demo data for the embedded run: one customer, three assessments, one Harver admin."""
+"""Demo data for the embedded run: one customer, three assessments, one Harver admin.
+
+Each assessment comes with a short questionnaire (three or four statements per competency, some
+reversed) and cut-offs, so a demo candidate can take the built-in assessment end to end.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from accounts.models import HARVER_ADMIN_GROUP, Account
-from assessments.models import Assessment, Competency
+from assessments.models import Assessment, Competency, QuestionnaireItem
 
 DEMO_ACCOUNT = "Acme Retail"
 DEMO_ADMIN_USERNAME = "admin"
@@ -30,6 +34,49 @@ DEMO_ASSESSMENTS: list[tuple[str, str, list[tuple[str, int]]]] = [
         [("Numerical reasoning", 2), ("Leadership", 3), ("Conscientiousness", 2)],
     ),
 ]
+# Job code → (great fit from, good fit from).
+DEMO_CUT_OFFS = {"ACME-STORE-01": (70, 50), "ACME-CSR-02": (75, 55), "ACME-WH-03": (70, 45)}
+# Competency → its statements, (text, reversed); a reversed statement counts against it.
+DEMO_ITEMS: dict[str, list[tuple[str, bool]]] = {
+    "Conscientiousness": [
+        ("I finish the tasks I start, even the dull ones.", False),
+        ("I double-check my work before I hand it over.", False),
+        ("I often leave things until the last minute.", True),
+        ("I keep my workplace tidy and organised.", False),
+    ],
+    "Agreeableness": [
+        ("I enjoy helping colleagues who are falling behind.", False),
+        ("I find it hard to see things from someone else's point of view.", True),
+        ("I try to find a solution that works for everyone in a disagreement.", False),
+    ],
+    "Customer focus": [
+        ("I go out of my way to make a customer's visit a good one.", False),
+        ("I stay friendly with customers who are rude to me.", False),
+        ("Customers' problems are not my concern once they have paid.", True),
+        ("I ask customers what they need instead of guessing.", False),
+    ],
+    "Resilience": [
+        ("I bounce back quickly after a difficult conversation.", False),
+        ("Criticism of my work stays on my mind for days.", True),
+        ("I stay calm when many things need doing at once.", False),
+    ],
+    "Verbal reasoning": [
+        ("I can explain a complicated policy in plain words.", False),
+        ("I spot mistakes and gaps in written instructions.", False),
+        ("Long emails are hard for me to follow.", True),
+    ],
+    "Numerical reasoning": [
+        ("I can quickly work out whether stock numbers add up.", False),
+        ("I am comfortable reading tables and charts.", False),
+        ("I avoid tasks that involve figures.", True),
+    ],
+    "Leadership": [
+        ("People come to me when they need a decision.", False),
+        ("I give clear instructions when the team is under pressure.", False),
+        ("I would rather not tell a colleague that their work is not good enough.", True),
+        ("I make sure everyone in my team knows what is expected of them.", False),
+    ],
+}
 
 
 @dataclass
@@ -43,15 +90,29 @@ def load_demo_data() -> DemoLogin:
     """Create what is missing; reset the admin's password so the printed login always works."""
     account, _ = Account.objects.get_or_create(name=DEMO_ACCOUNT)
     for name, job_code, competencies in DEMO_ASSESSMENTS:
+        great_fit_min, good_fit_min = DEMO_CUT_OFFS[job_code]
         assessment, _ = Assessment.objects.get_or_create(
-            account=account, job_code=job_code, defaults={"name": name}
+            account=account,
+            job_code=job_code,
+            defaults={"name": name, "great_fit_min": great_fit_min, "good_fit_min": good_fit_min},
         )
-        for position, (competency, weight) in enumerate(competencies):
-            Competency.objects.get_or_create(
+        has_items = assessment.questionnaire_items.exists()
+        for position, (competency_name, weight) in enumerate(competencies):
+            competency, _ = Competency.objects.get_or_create(
                 assessment=assessment,
-                name=competency,
+                name=competency_name,
                 defaults={"weight": weight, "position": position},
             )
+            if has_items:
+                continue  # an admin may have edited the questionnaire; leave it as it is
+            for item_position, (text, is_reversed) in enumerate(DEMO_ITEMS[competency_name]):
+                QuestionnaireItem.objects.create(
+                    assessment=assessment,
+                    competency=competency,
+                    text=text,
+                    is_reversed=is_reversed,
+                    position=item_position,
+                )
     admin, _ = User.objects.get_or_create(
         username=DEMO_ADMIN_USERNAME,
         defaults={"email": "admin@harver.test", "is_staff": True, "is_superuser": True},

@@ -1,8 +1,13 @@
-"""The assessment catalog: what an account offers its ATS, and what each assessment scores."""
+"""The assessment catalog: what an account offers its ATS, what each assessment asks and scores.
+
+Also the candidate's side of it: their instance of an assessment, its status history, and the
+answers they give the built-in questionnaire as they go.
+"""
 
 import secrets
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +15,10 @@ from django.db.models import Q
 from accounts.models import Account
 
 DEFAULT_INVITATION_LIFETIME_DAYS = 14
+DEFAULT_GREAT_FIT_MIN = 70
+DEFAULT_GOOD_FIT_MIN = 50
+LIKERT_MIN = 1
+LIKERT_MAX = 5
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
@@ -36,6 +45,19 @@ class Assessment(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Days a candidate has to complete the assessment before the invitation expires.",
     )
+    great_fit_min = models.PositiveSmallIntegerField(
+        "great fit from",
+        default=DEFAULT_GREAT_FIT_MIN,
+        validators=[MaxValueValidator(100)],
+        help_text="A matching score at or above this is a great fit.",
+    )
+    good_fit_min = models.PositiveSmallIntegerField(
+        "good fit from",
+        default=DEFAULT_GOOD_FIT_MIN,
+        validators=[MaxValueValidator(100)],
+        help_text="A matching score at or above this (and below great fit) is a good fit; "
+        "below it, a poor fit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,6 +68,11 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "job_code"], name="assessment_job_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(great_fit_min__gt=models.F("good_fit_min")),
+                name="assessment_great_fit_above_good_fit",
+                violation_error_message="The great fit cut-off must be above the good fit one.",
             ),
         ]
 
@@ -128,6 +155,7 @@ class CandidateAssessment(models.Model):
     expires_at = models.DateTimeField()
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     score = models.PositiveSmallIntegerField(
         "matching score", null=True, blank=True, validators=[MaxValueValidator(100)]
@@ -182,3 +210,79 @@ class CandidateAssessmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class QuestionnaireItem(models.Model):
+    """One Likert-scale statement of the built-in questionnaire, scored for one competency.
+
+    The candidate answers from 1 (strongly disagree) to 5 (strongly agree). A reversed item
+    states the opposite of the competency ("I often leave tasks unfinished"), so its answer
+    counts as 6 minus the value.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="questionnaire_items"
+    )
+    competency = models.ForeignKey(
+        Competency,
+        on_delete=models.CASCADE,
+        related_name="questionnaire_items",
+        help_text="The competency this statement scores; one of the assessment's.",
+    )
+    text = models.CharField("statement", max_length=300)
+    is_reversed = models.BooleanField(
+        "reversed",
+        default=False,
+        help_text="Agreeing counts against the competency: the answer scores 6 minus its value.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order within its competency's page."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "competency__position", "competency__name", "position", "id"]
+        verbose_name = "questionnaire item"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        if (
+            self.competency_id is not None
+            and self.assessment_id is not None
+            and self.competency.assessment_id != self.assessment_id
+        ):
+            raise ValidationError(
+                {"competency": "Choose one of this assessment's own competencies."}
+            )
+
+
+class Answer(models.Model):
+    """A candidate's answer to one questionnaire item, saved as they go so they can resume."""
+
+    candidate_assessment = models.ForeignKey(
+        CandidateAssessment, on_delete=models.CASCADE, related_name="answers"
+    )
+    item = models.ForeignKey(QuestionnaireItem, on_delete=models.CASCADE, related_name="answers")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(LIKERT_MIN), MaxValueValidator(LIKERT_MAX)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["candidate_assessment", "item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate_assessment", "item"], name="answer_one_per_item"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=LIKERT_MIN, value__lte=LIKERT_MAX),
+                name="answer_value_on_likert_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} to {self.item}"

@@ -1,64 +1,350 @@
-"""The candidate's pages, reached through the personal link in the invitation email."""
+"""The candidate's pages, reached through the personal link in the invitation email.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+Welcome → terms → one questionnaire page per competency (with a progress bar) → review and
+submit → thank you. Plain server-rendered forms, so they work without JavaScript; a small script
+saves each answer the moment it is clicked. Whatever state the link is in (unknown, expired,
+withdrawn, already completed) the candidate gets a page that says so, never an error.
+"""
 
-from assessments.models import CandidateAssessment
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessments import questionnaire
+from assessments.models import LIKERT_MAX, LIKERT_MIN, CandidateAssessment
+from assessments.questionnaire import AnsweringClosed, IncompleteAnswers, QuestionPage
+
+Status = CandidateAssessment.Status
+
+# What the welcome page's time estimate assumes a statement takes to read and answer.
+SECONDS_PER_ITEM = 15
+
+LIKERT_LABELS = {
+    1: "Strongly disagree",
+    2: "Disagree",
+    3: "Neither agree nor disagree",
+    4: "Agree",
+    5: "Strongly agree",
+}
 
 CLOSED_PAGES = {
-    CandidateAssessment.Status.COMPLETED: (
-        "You have completed this assessment",
-        "Thank you. Your answers have been received; the company will be in touch.",
-    ),
-    CandidateAssessment.Status.EXPIRED: (
+    Status.EXPIRED: (
         "This invitation has expired",
-        "The time to complete this assessment has passed. Please contact the company if you "
+        "The time to complete this assessment has passed. Please contact {company} if you "
         "still want to take it.",
     ),
-    CandidateAssessment.Status.REJECTED: (
+    Status.REJECTED: (
         "This invitation has been withdrawn",
-        "The company no longer needs this assessment from you.",
+        "{company} no longer needs this assessment from you. Nothing more is needed from you.",
     ),
 }
 
 
+def _url(name: str, candidate_assessment: CandidateAssessment, *args: Any) -> str:
+    return reverse(f"candidate:{name}", args=[candidate_assessment.candidate_token, *args])
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assessments/candidate/closed.html",
+        {
+            "heading": "This link is not valid",
+            "explanation": "Please open the link from your invitation email exactly as it was "
+            "sent. If it still does not work, contact the company that invited you.",
+        },
+        status=404,
+    )
+
+
+def _closed(request: HttpRequest, candidate_assessment: CandidateAssessment) -> HttpResponse:
+    heading, explanation = CLOSED_PAGES[Status(candidate_assessment.status)]
+    return render(
+        request,
+        "assessments/candidate/closed.html",
+        {
+            "heading": heading,
+            "explanation": explanation.format(company=candidate_assessment.account.name),
+            "company": candidate_assessment.account.name,
+        },
+        status=410,
+    )
+
+
+def _not_ready(request: HttpRequest, candidate_assessment: CandidateAssessment) -> HttpResponse:
+    return render(
+        request,
+        "assessments/candidate/closed.html",
+        {
+            "heading": "This assessment is not ready yet",
+            "explanation": "It has no questions yet. Please try again later or contact "
+            f"{candidate_assessment.account.name}.",
+        },
+        status=503,
+    )
+
+
+def _gate(
+    request: HttpRequest,
+    candidate_assessment: CandidateAssessment,
+    *,
+    needs_terms: bool,
+    needs_items: bool = True,
+) -> CandidateAssessment | HttpResponse:
+    """The candidate assessment if the asked page may show, or the page to show instead."""
+    candidate_assessment = questionnaire.expire_if_due(candidate_assessment)
+    if candidate_assessment.status in CLOSED_PAGES:
+        return _closed(request, candidate_assessment)
+    if candidate_assessment.status == Status.COMPLETED:
+        return redirect(_url("done", candidate_assessment))
+    if candidate_assessment.status == Status.PENDING:
+        return redirect(_url("start", candidate_assessment))
+    if needs_items and not candidate_assessment.assessment.questionnaire_items.exists():
+        return _not_ready(request, candidate_assessment)
+    if needs_terms and candidate_assessment.terms_accepted_at is None:
+        return redirect(_url("terms", candidate_assessment))
+    return candidate_assessment
+
+
+def _load(
+    request: HttpRequest, token: str, *, needs_terms: bool = True
+) -> CandidateAssessment | HttpResponse:
+    candidate_assessment = questionnaire.find(token)
+    if candidate_assessment is None:
+        return _not_found(request)
+    return _gate(request, candidate_assessment, needs_terms=needs_terms)
+
+
+def _context(candidate_assessment: CandidateAssessment, **extra: Any) -> dict[str, Any]:
+    return {
+        "candidate_assessment": candidate_assessment,
+        "assessment": candidate_assessment.assessment,
+        "company": candidate_assessment.account.name,
+        **extra,
+    }
+
+
+def _progress(pages: list[QuestionPage], answers: dict[int, int]) -> dict[str, int]:
+    total = sum(len(page.items) for page in pages)
+    answered = sum(1 for page in pages for item in page.items if item.pk in answers)
+    return {
+        "answered": answered,
+        "total": total,
+        "percent": round(answered * 100 / total) if total else 0,
+    }
+
+
+def _minutes(pages: list[QuestionPage]) -> int:
+    items = sum(len(page.items) for page in pages)
+    return max(1, math.ceil(items * SECONDS_PER_ITEM / 60))
+
+
+def _resume_url(candidate_assessment: CandidateAssessment) -> str:
+    """Where a returning candidate carries on: the first page with an unanswered item."""
+    if candidate_assessment.terms_accepted_at is None:
+        return _url("terms", candidate_assessment)
+    pages = questionnaire.question_pages(candidate_assessment.assessment)
+    missing = questionnaire.unanswered_pages(
+        pages, questionnaire.saved_answers(candidate_assessment)
+    )
+    if missing:
+        return _url("questions", candidate_assessment, missing[0])
+    return _url("review", candidate_assessment)
+
+
+@never_cache
 @require_GET
 def start(request: HttpRequest, token: str) -> HttpResponse:
-    candidate_assessment = (
-        CandidateAssessment.objects.select_related("assessment", "account")
-        .filter(candidate_token=token)
-        .first()
-    )
+    candidate_assessment = questionnaire.find(token)
     if candidate_assessment is None:
-        return render(
-            request,
-            "assessments/candidate/closed.html",
-            {
-                "heading": "This link is not valid",
-                "explanation": "Please use the link from your invitation email exactly as sent.",
-            },
-            status=404,
-        )
-    if candidate_assessment.status in CLOSED_PAGES:
-        heading, explanation = CLOSED_PAGES[CandidateAssessment.Status(candidate_assessment.status)]
-        return render(
-            request,
-            "assessments/candidate/closed.html",
-            {"heading": heading, "explanation": explanation},
-            status=410
-            if candidate_assessment.status != CandidateAssessment.Status.COMPLETED
-            else 200,
-        )
+        return _not_found(request)
+    candidate_assessment = questionnaire.open_link(
+        questionnaire.expire_if_due(candidate_assessment)
+    )
+    # The welcome page shows even before the questionnaire exists, and says so.
+    loaded = _gate(request, candidate_assessment, needs_terms=False, needs_items=False)
+    if isinstance(loaded, HttpResponse):
+        return loaded
+    pages = questionnaire.question_pages(loaded.assessment)
+    answers = questionnaire.saved_answers(loaded)
     return render(
         request,
         "assessments/candidate/start.html",
+        _context(
+            loaded,
+            pages=pages,
+            progress=_progress(pages, answers),
+            minutes=_minutes(pages),
+            returning=loaded.terms_accepted_at is not None,
+            continue_url=_resume_url(loaded),
+        ),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest, token: str) -> HttpResponse:
+    loaded = _load(request, token, needs_terms=False)
+    if isinstance(loaded, HttpResponse):
+        return loaded
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("accept") == "yes":
+            try:
+                questionnaire.accept_terms(loaded.pk)
+            except AnsweringClosed:
+                return redirect(_url("start", loaded))
+            loaded.refresh_from_db()
+            return redirect(_resume_url(loaded))
+        error = "Tick the box to accept the terms before you start."
+    return render(
+        request,
+        "assessments/candidate/terms.html",
+        _context(loaded, error=error),
+        status=422 if error else 200,
+    )
+
+
+def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[int, int]:
+    values: dict[int, int] = {}
+    for item in page.items:
+        raw = request.POST.get(f"item-{item.pk}", "")
+        if raw.isdigit() and LIKERT_MIN <= int(raw) <= LIKERT_MAX:
+            values[item.pk] = int(raw)
+    return values
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
+    loaded = _load(request, token)
+    if isinstance(loaded, HttpResponse):
+        return loaded
+    pages = questionnaire.question_pages(loaded.assessment)
+    if not 1 <= number <= len(pages):
+        return redirect(_resume_url(loaded))
+    page = pages[number - 1]
+    missing: list[int] = []
+    if request.method == "POST":
+        posted = _posted_answers(request, page)
+        try:
+            questionnaire.save_answers(loaded.pk, posted)
+        except AnsweringClosed:
+            return redirect(_url("start", loaded))
+        action = request.POST.get("action", "next")
+        if action == "autosave":
+            return JsonResponse(
+                _progress(pages, questionnaire.saved_answers(loaded)),
+            )
+        if action == "later":
+            return redirect(_url("saved", loaded))
+        if action == "back":
+            return redirect(
+                _url("questions", loaded, number - 1) if number > 1 else _url("terms", loaded)
+            )
+        missing = [item.pk for item in page.items if item.pk not in posted]
+        if not missing:
+            return redirect(
+                _url("questions", loaded, number + 1)
+                if number < len(pages)
+                else _url("review", loaded)
+            )
+    answers = questionnaire.saved_answers(loaded)
+    rows = [
+        {"item": item, "value": answers.get(item.pk), "missing": item.pk in missing}
+        for item in page.items
+    ]
+    return render(
+        request,
+        "assessments/candidate/questions.html",
+        _context(
+            loaded,
+            page=page,
+            pages=pages,
+            rows=rows,
+            missing=missing,
+            progress=_progress(pages, answers),
+            progress_title=f"Part {page.number} of {len(pages)}",
+            scale=list(LIKERT_LABELS.items()),
+        ),
+        status=422 if missing else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, token: str) -> HttpResponse:
+    loaded = _load(request, token)
+    if isinstance(loaded, HttpResponse):
+        return loaded
+    error = ""
+    if request.method == "POST":
+        try:
+            questionnaire.submit(loaded.pk)
+        except AnsweringClosed:
+            return redirect(_url("start", loaded))
+        except IncompleteAnswers:
+            error = "Some statements are still unanswered. Answer them, then submit again."
+        else:
+            return redirect(_url("done", loaded))
+    pages = questionnaire.question_pages(loaded.assessment)
+    answers = questionnaire.saved_answers(loaded)
+    parts = [
         {
-            "candidate_assessment": candidate_assessment,
-            "assessment": candidate_assessment.assessment,
-            "company": candidate_assessment.account.name,
-            "competencies": candidate_assessment.assessment.competencies.values_list(
-                "name", flat=True
-            ),
-        },
+            "page": page,
+            "answered": sum(1 for item in page.items if item.pk in answers),
+            "url": _url("questions", loaded, page.number),
+        }
+        for page in pages
+    ]
+    progress = _progress(pages, answers)
+    return render(
+        request,
+        "assessments/candidate/review.html",
+        _context(
+            loaded,
+            parts=parts,
+            progress=progress,
+            complete=bool(pages) and progress["answered"] == progress["total"],
+            error=error,
+        ),
+        status=422 if error else 200,
+    )
+
+
+@never_cache
+@require_GET
+def saved(request: HttpRequest, token: str) -> HttpResponse:
+    loaded = _load(request, token)
+    if isinstance(loaded, HttpResponse):
+        return loaded
+    pages = questionnaire.question_pages(loaded.assessment)
+    return render(
+        request,
+        "assessments/candidate/saved.html",
+        _context(
+            loaded,
+            progress=_progress(pages, questionnaire.saved_answers(loaded)),
+            continue_url=_resume_url(loaded),
+        ),
+    )
+
+
+@never_cache
+@require_GET
+def done(request: HttpRequest, token: str) -> HttpResponse | HttpResponseRedirect:
+    candidate_assessment = questionnaire.find(token)
+    if candidate_assessment is None:
+        return _not_found(request)
+    if candidate_assessment.status != Status.COMPLETED:
+        return redirect(_url("start", candidate_assessment))
+    return render(
+        request, "assessments/candidate/done.html", _context(candidate_assessment), status=200
     )

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from accounts.models import HARVER_ADMIN_GROUP, Account
-from assessments.models import Assessment, CandidateAssessment, Competency
+from assessments.models import Assessment, CandidateAssessment, Competency, QuestionnaireItem
 from integrations import services
 from integrations.models import Integration
 
@@ -80,3 +80,23 @@ class CandidateAssessmentFactory(factory.django.DjangoModelFactory[CandidateAsse
     first_name = "Jane"
     last_name = "Doe"
     expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
+
+
+def add_questionnaire(
+    assessment: Assessment, statements: dict[str, list[tuple[str, bool]]]
+) -> list[QuestionnaireItem]:
+    """Statements per competency name, (text, reversed); the competencies must exist."""
+    items = []
+    for competency_name, rows in statements.items():
+        competency = assessment.competencies.get(name=competency_name)
+        for position, (text, is_reversed) in enumerate(rows):
+            items.append(
+                QuestionnaireItem.objects.create(
+                    assessment=assessment,
+                    competency=competency,
+                    text=text,
+                    is_reversed=is_reversed,
+                    position=position,
+                )
+            )
+    return items

@@ -1,0 +1,192 @@
+"""The built-in assessment's rules, apart from its pages: opening, answering, submitting.
+
+The candidate pages (`assessments.views`) only translate requests into these calls. Every status
+change goes through `lifecycle.record_status`, so the built-in assessment causes exactly what an
+external engine's events cause; answers are saved one page (or one click) at a time under a row
+lock on the candidate assessment, so a submit never races a save.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import scoring
+from assessments.lifecycle import StatusChange, StatusTransitionError, record_status
+from assessments.models import Answer, Assessment, CandidateAssessment, QuestionnaireItem
+
+Status = CandidateAssessment.Status
+CANDIDATE_SOURCE = "candidate"
+EXPIRY_SOURCE = "expiry"
+
+
+class AnsweringClosed(Exception):
+    """The candidate assessment no longer takes answers (completed, expired or withdrawn)."""
+
+
+class IncompleteAnswers(Exception):
+    """A submit before every item is answered; `pages` are the page numbers still open."""
+
+    def __init__(self, pages: list[int]) -> None:
+        self.pages = pages
+        super().__init__(f"Pages {pages} have unanswered items.")
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    """One page of the questionnaire: the items of one competency, in order."""
+
+    number: int
+    competency_name: str
+    items: list[QuestionnaireItem]
+
+
+def find(token: str) -> CandidateAssessment | None:
+    return (
+        CandidateAssessment.objects.select_related("assessment", "account")
+        .filter(candidate_token=token)
+        .first()
+    )
+
+
+def expire_if_due(candidate_assessment: CandidateAssessment) -> CandidateAssessment:
+    """A live invitation past its expiry is expired now, even if the sweeper has not run yet."""
+    if (
+        candidate_assessment.status
+        in (
+            Status.PENDING,
+            Status.STARTED,
+        )
+        and candidate_assessment.expires_at <= timezone.now()
+    ):
+        # A final status reached meanwhile wins; the refresh below shows which.
+        with contextlib.suppress(StatusTransitionError):
+            record_status(candidate_assessment.pk, Status.EXPIRED, source=EXPIRY_SOURCE)
+        candidate_assessment.refresh_from_db()
+    return candidate_assessment
+
+
+def open_link(candidate_assessment: CandidateAssessment) -> CandidateAssessment:
+    """The first opening of the link starts the assessment."""
+    if candidate_assessment.status == Status.PENDING:
+        # Expired or withdrawn a moment ago: the refresh below shows which.
+        with contextlib.suppress(StatusTransitionError):
+            record_status(candidate_assessment.pk, Status.STARTED, source=CANDIDATE_SOURCE)
+        candidate_assessment.refresh_from_db()
+    return candidate_assessment
+
+
+def question_pages(assessment: Assessment) -> list[QuestionPage]:
+    """One page per competency that has items, in the competencies' order."""
+    items = (
+        QuestionnaireItem.objects.filter(assessment=assessment)
+        .select_related("competency")
+        .order_by("competency__position", "competency__name", "position", "id")
+    )
+    grouped: dict[int, list[QuestionnaireItem]] = {}
+    for item in items:
+        grouped.setdefault(item.competency_id, []).append(item)
+    return [
+        QuestionPage(number=number, competency_name=group[0].competency.name, items=group)
+        for number, group in enumerate(grouped.values(), start=1)
+    ]
+
+
+def saved_answers(candidate_assessment: CandidateAssessment) -> dict[int, int]:
+    """Item id → the value the candidate chose."""
+    return dict(
+        Answer.objects.filter(candidate_assessment=candidate_assessment).values_list(
+            "item_id", "value"
+        )
+    )
+
+
+def _locked_live(candidate_assessment_id: int) -> CandidateAssessment:
+    candidate_assessment = CandidateAssessment.objects.select_for_update().get(
+        pk=candidate_assessment_id
+    )
+    if candidate_assessment.status != Status.STARTED:
+        raise AnsweringClosed(f"The assessment is {candidate_assessment.status}.")
+    return candidate_assessment
+
+
+def accept_terms(candidate_assessment_id: int) -> None:
+    with transaction.atomic():
+        candidate_assessment = _locked_live(candidate_assessment_id)
+        if candidate_assessment.terms_accepted_at is None:
+            candidate_assessment.terms_accepted_at = timezone.now()
+            candidate_assessment.save(update_fields=["terms_accepted_at", "updated_at"])
+
+
+def save_answers(candidate_assessment_id: int, values: Mapping[int, int]) -> None:
+    """Store (or change) answers; items of another assessment are ignored."""
+    with transaction.atomic():
+        candidate_assessment = _locked_live(candidate_assessment_id)
+        own_items = set(
+            QuestionnaireItem.objects.filter(
+                assessment_id=candidate_assessment.assessment_id, pk__in=list(values)
+            ).values_list("pk", flat=True)
+        )
+        Answer.objects.bulk_create(
+            [
+                Answer(candidate_assessment=candidate_assessment, item_id=item_id, value=value)
+                for item_id, value in values.items()
+                if item_id in own_items
+            ],
+            update_conflicts=True,
+            unique_fields=["candidate_assessment", "item"],
+            update_fields=["value", "updated_at"],
+        )
+
+
+def unanswered_pages(pages: list[QuestionPage], answers: Mapping[int, int]) -> list[int]:
+    return [page.number for page in pages if any(item.pk not in answers for item in page.items)]
+
+
+def submit(candidate_assessment_id: int) -> StatusChange | None:
+    """Score the answers and complete the assessment; refuses while any item is unanswered."""
+    with transaction.atomic():
+        candidate_assessment = _locked_live(candidate_assessment_id)
+        assessment = candidate_assessment.assessment
+        pages = question_pages(assessment)
+        answers = saved_answers(candidate_assessment)
+        missing = unanswered_pages(pages, answers)
+        if missing or not pages:
+            raise IncompleteAnswers(missing)
+        now = timezone.now()
+        started_at = candidate_assessment.started_at or now
+        result = scoring.score_answers(
+            [
+                scoring.ScoredAnswer(
+                    competency=item.competency.name,
+                    value=answers[item.pk],
+                    is_reversed=item.is_reversed,
+                )
+                for page in pages
+                for item in page.items
+            ],
+            [
+                scoring.CompetencyWeight(name=competency.name, weight=competency.weight)
+                for competency in assessment.competencies.order_by("position", "name")
+            ],
+            scoring.CutOffs(
+                great_fit_min=assessment.great_fit_min, good_fit_min=assessment.good_fit_min
+            ),
+            duration=_whole_seconds(now - started_at),
+        )
+        return record_status(
+            candidate_assessment.pk,
+            Status.COMPLETED,
+            source=CANDIDATE_SOURCE,
+            result=result,
+            at=now,
+        )
+
+
+def _whole_seconds(duration: datetime.timedelta) -> datetime.timedelta:
+    return datetime.timedelta(seconds=int(duration.total_seconds()))

@@ -1,0 +1,492 @@
+"""The candidate's pages: the way through, saving as they go, and every closed state."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.lifecycle import Result, create_candidate_assessment, record_status
+from assessments.models import Answer, CandidateAssessment, CandidateAssessmentEvent
+from tests import factories
+
+STATEMENTS = {
+    "Conscientiousness": [
+        ("I finish the tasks I start, even the dull ones.", False),
+        ("I double-check my work before I hand it over.", False),
+        ("I often leave things until the last minute.", True),
+        ("I keep my workplace tidy and organised.", False),
+    ],
+    "Agreeableness": [
+        ("I enjoy helping colleagues who are falling behind.", False),
+        ("I find it hard to see things from someone else's point of view.", True),
+        ("I try to find a solution that works for everyone in a disagreement.", False),
+    ],
+    "Customer focus": [
+        ("I go out of my way to make a customer's visit a good one.", False),
+        ("I stay friendly with customers who are rude to me.", False),
+        ("Customers' problems are not my concern once they have paid.", True),
+        ("I ask customers what they need instead of guessing.", False),
+    ],
+}
+WEIGHTS = {"Conscientiousness": 3, "Agreeableness": 2, "Customer focus": 3}
+# The worked example of docs/candidate-experience.md and tests/test_scoring.py.
+ANSWERS = {
+    "Conscientiousness": [5, 4, 2, 4],
+    "Agreeableness": [3, 4, 4],
+    "Customer focus": [5, 4, 1, 5],
+}
+
+
+@pytest.fixture
+def store_associate(db: None) -> factories.Assessment:
+    account = factories.AccountFactory.create(name="Acme Retail")
+    assessment = factories.AssessmentFactory.create(
+        account=account, name="Store Associate Assessment", competencies=list(STATEMENTS)
+    )
+    for name, weight in WEIGHTS.items():
+        assessment.competencies.filter(name=name).update(weight=weight)
+    factories.add_questionnaire(assessment, STATEMENTS)
+    return assessment
+
+
+@pytest.fixture
+def candidate(store_associate: factories.Assessment) -> CandidateAssessment:
+    return create_candidate_assessment(
+        assessment=store_associate,
+        email="jane.doe@example.com",
+        first_name="Jane",
+        source="test",
+    )
+
+
+def url(candidate: CandidateAssessment, name: str = "start", *args: Any) -> str:
+    return reverse(f"candidate:{name}", args=[candidate.candidate_token, *args])
+
+
+def items_by_page(candidate: CandidateAssessment) -> list[list[int]]:
+    pages: list[list[int]] = []
+    for competency in STATEMENTS:
+        pages.append(
+            list(
+                candidate.assessment.questionnaire_items.filter(competency__name=competency)
+                .order_by("position")
+                .values_list("pk", flat=True)
+            )
+        )
+    return pages
+
+
+def page_answers(candidate: CandidateAssessment, page: int) -> dict[str, str]:
+    competency = list(STATEMENTS)[page - 1]
+    return {
+        f"item-{item_id}": str(value)
+        for item_id, value in zip(
+            items_by_page(candidate)[page - 1], ANSWERS[competency], strict=True
+        )
+    }
+
+
+def begin(client: Client, candidate: CandidateAssessment) -> None:
+    client.get(url(candidate))
+    client.post(url(candidate, "terms"), {"accept": "yes"})
+
+
+def answer_everything(client: Client, candidate: CandidateAssessment) -> None:
+    begin(client, candidate)
+    for page in (1, 2, 3):
+        response = client.post(
+            url(candidate, "questions", page), {**page_answers(candidate, page), "action": "next"}
+        )
+        assert response.status_code == 302
+
+
+def events(candidate: CandidateAssessment) -> list[tuple[str, str]]:
+    return list(
+        CandidateAssessmentEvent.objects.filter(candidate_assessment=candidate).values_list(
+            "status", "source"
+        )
+    )
+
+
+def test_it_welcomes_the_candidate_and_marks_the_first_opening_started(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    response = client.get(url(candidate))
+
+    candidate.refresh_from_db()
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Welcome, Jane" in page
+    assert "Store Associate Assessment" in page
+    assert "Acme Retail" in page
+    assert "11 short statements in 3 parts" in page
+    assert candidate.status == "started"
+    assert candidate.started_at is not None
+    assert events(candidate) == [("pending", "test"), ("started", "candidate")]
+
+    # opening it again changes nothing
+    client.get(url(candidate))
+    assert len(events(candidate)) == 2
+
+
+def test_it_asks_for_the_terms_before_any_question(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    client.get(url(candidate))
+
+    assert client.get(url(candidate, "questions", 1)).url == url(candidate, "terms")
+    refused = client.post(url(candidate, "terms"), {})
+    accepted = client.post(url(candidate, "terms"), {"accept": "yes"})
+
+    assert refused.status_code == 422
+    assert "Tick the box to accept the terms" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert accepted.url == url(candidate, "questions", 1)
+    candidate.refresh_from_db()
+    assert candidate.terms_accepted_at is not None
+
+
+def test_a_page_other_than_the_welcome_sends_a_new_candidate_to_the_welcome(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    response = client.get(url(candidate, "questions", 1))
+
+    assert response.url == url(candidate)
+    candidate.refresh_from_db()
+    assert candidate.status == "pending"
+
+
+def test_it_renders_each_statement_as_an_accessible_radio_group(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+
+    page = client.get(url(candidate, "questions", 1)).content.decode()
+
+    assert '<html lang="en">' in page
+    assert 'name="viewport"' in page
+    assert page.count("<fieldset") == 4
+    assert page.count("<legend>") == 4
+    assert "I often leave things until the last minute." in page
+    radio_ids = re.findall(r'<input type="radio" id="([^"]+)"', page)
+    assert len(radio_ids) == 20
+    for radio_id in radio_ids:
+        assert f'<label class="scale__option" for="{radio_id}">' in page
+    assert "Part 1 of 3" in page
+    assert 'max="11" value="0"' in page
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_it_keeps_answers_and_names_the_missing_ones(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+    first_two = dict(list(page_answers(candidate, 1).items())[:2])
+
+    response = client.post(url(candidate, "questions", 1), {**first_two, "action": "next"})
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "There is a problem" in page
+    assert page.count("Choose an answer for this statement.") == 2
+    assert Answer.objects.filter(candidate_assessment=candidate).count() == 2
+    assert 'max="11" value="2"' in page
+    # the answers given are shown checked again
+    assert page.count(" checked>") == 2
+
+
+def test_it_saves_a_single_answer_for_the_script(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+    item_id = items_by_page(candidate)[1][0]
+
+    response = client.post(
+        url(candidate, "questions", 2), {f"item-{item_id}": "4", "action": "autosave"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"answered": 1, "total": 11, "percent": 9}
+    assert Answer.objects.get(candidate_assessment=candidate, item_id=item_id).value == 4
+
+
+def test_a_changed_answer_replaces_the_saved_one(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+    item_id = items_by_page(candidate)[0][0]
+    for value in ("2", "5"):
+        client.post(
+            url(candidate, "questions", 1), {f"item-{item_id}": value, "action": "autosave"}
+        )
+
+    assert list(
+        Answer.objects.filter(candidate_assessment=candidate).values_list("item_id", "value")
+    ) == [(item_id, 5)]
+
+
+def test_it_ignores_values_off_the_scale_and_items_of_other_pages(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+    first, second = items_by_page(candidate)[0][:2]
+    other_page_item = items_by_page(candidate)[1][0]
+
+    client.post(
+        url(candidate, "questions", 1),
+        {
+            f"item-{first}": "9",
+            f"item-{second}": "x",
+            f"item-{other_page_item}": "3",
+            "action": "later",
+        },
+    )
+
+    assert not Answer.objects.filter(candidate_assessment=candidate).exists()
+
+
+def test_the_candidate_can_leave_half_way_and_resume(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    # given page 1 done and half of page 2
+    begin(client, candidate)
+    client.post(url(candidate, "questions", 1), {**page_answers(candidate, 1), "action": "next"})
+    half = dict(list(page_answers(candidate, 2).items())[:1])
+
+    # when they choose to finish later
+    leaving = client.post(url(candidate, "questions", 2), {**half, "action": "later"})
+
+    # then the answers are kept and the link brings them back to page 2
+    assert leaving.url == url(candidate, "saved")
+    saved_page = client.get(leaving.url).content.decode()
+    assert "Your answers are saved" in saved_page
+    assert "5 of 11 answered" in saved_page
+    welcome_back = Client().get(url(candidate)).content.decode()
+    assert "Welcome back, Jane" in welcome_back
+    assert f'href="{url(candidate, "questions", 2)}"' in welcome_back
+    page_two = client.get(url(candidate, "questions", 2)).content.decode()
+    assert page_two.count(" checked>") == 1
+
+
+def test_back_saves_and_goes_to_the_previous_page(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+
+    response = client.post(
+        url(candidate, "questions", 2), {**page_answers(candidate, 2), "action": "back"}
+    )
+
+    assert response.url == url(candidate, "questions", 1)
+    assert Answer.objects.filter(candidate_assessment=candidate).count() == 3
+
+
+def test_a_page_number_out_of_range_goes_to_where_the_candidate_is(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+
+    assert client.get(url(candidate, "questions", 9)).url == url(candidate, "questions", 1)
+    assert client.get(url(candidate, "questions", 0)).url == url(candidate, "questions", 1)
+
+
+def test_the_review_lists_what_is_still_open_and_refuses_an_early_submit(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    begin(client, candidate)
+    client.post(url(candidate, "questions", 1), {**page_answers(candidate, 1), "action": "next"})
+
+    review = client.get(url(candidate, "review")).content.decode()
+    early = client.post(url(candidate, "review"))
+
+    assert "All 4 answered" in review
+    assert "0 of 3 answered" in review
+    assert "Submit my answers" not in review
+    assert early.status_code == 422
+    candidate.refresh_from_db()
+    assert candidate.status == "started"
+
+
+def test_submitting_computes_and_records_the_result(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    # given every statement answered, as in the worked example, 12 minutes after starting
+    answer_everything(client, candidate)
+    CandidateAssessment.objects.filter(pk=candidate.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=12, seconds=5)
+    )
+    assert "Submit my answers" in client.get(url(candidate, "review")).content.decode()
+
+    # when they submit
+    response = client.post(url(candidate, "review"))
+
+    # then the result is the hand-computed one and they see the thank-you page
+    assert response.url == url(candidate, "done")
+    candidate.refresh_from_db()
+    assert candidate.status == "completed"
+    assert candidate.competency_scores == {
+        "Conscientiousness": 81,
+        "Agreeableness": 50,
+        "Customer focus": 94,
+    }
+    assert candidate.score == 78
+    assert candidate.recommendation == "great_fit"
+    assert candidate.summary == "Great fit. Strongest: Customer focus (94)."
+    assert candidate.duration is not None
+    assert (
+        datetime.timedelta(minutes=12, seconds=5)
+        <= candidate.duration
+        <= datetime.timedelta(minutes=12, seconds=10)
+    )
+    assert events(candidate)[-1] == ("completed", "candidate")
+    thank_you = client.get(response.url)
+    assert thank_you.status_code == 200
+    assert "Thank you, Jane" in thank_you.content.decode()
+
+
+def test_a_second_submit_changes_nothing(client: Client, candidate: CandidateAssessment) -> None:
+    answer_everything(client, candidate)
+    client.post(url(candidate, "review"))
+
+    again = client.post(url(candidate, "review"))
+    late_answer = client.post(
+        url(candidate, "questions", 1), {**page_answers(candidate, 1), "action": "next"}
+    )
+
+    assert again.url == url(candidate, "done")
+    assert late_answer.url == url(candidate, "done")
+    assert [status for status, _ in events(candidate)].count("completed") == 1
+
+
+def test_a_completed_link_opens_the_thank_you_page(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    answer_everything(client, candidate)
+    client.post(url(candidate, "review"))
+
+    response = client.get(url(candidate), follow=True)
+
+    assert response.status_code == 200
+    assert "You have completed the assessment" in response.content.decode()
+
+
+def test_the_thank_you_page_of_an_unfinished_assessment_goes_back_to_the_start(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    assert client.get(url(candidate, "done")).url == url(candidate)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["start", "terms", "questions", "review", "saved", "done"],
+)
+def test_an_unknown_link_shows_a_clear_404_page(client: Client, name: str, db: None) -> None:
+    args = ["not-a-real-token", 1] if name == "questions" else ["not-a-real-token"]
+
+    response = client.get(reverse(f"candidate:{name}", args=args))
+
+    assert response.status_code == 404
+    assert "This link is not valid" in response.content.decode()
+
+
+def test_an_expired_invitation_shows_a_clear_410_page(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    record_status(candidate.pk, "expired", source="expiry")
+
+    response = client.get(url(candidate))
+
+    assert response.status_code == 410
+    assert "This invitation has expired" in response.content.decode()
+    assert "contact Acme Retail" in response.content.decode()
+
+
+def test_a_link_past_its_expiry_is_expired_before_the_sweeper_runs(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    # given a candidate half-way, whose invitation ran out a minute ago
+    begin(client, candidate)
+    CandidateAssessment.objects.filter(pk=candidate.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+    # when they post answers
+    response = client.post(
+        url(candidate, "questions", 1), {**page_answers(candidate, 1), "action": "next"}
+    )
+
+    # then they see the expired page, and the expiry is recorded like the sweeper would
+    assert response.status_code == 410
+    candidate.refresh_from_db()
+    assert candidate.status == "expired"
+    assert events(candidate)[-1] == ("expired", "expiry")
+    assert not Answer.objects.filter(candidate_assessment=candidate).exists()
+
+
+def test_a_withdrawn_invitation_shows_a_clear_410_page(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    record_status(candidate.pk, "rejected", source="ats")
+
+    for name, args in [("start", []), ("terms", []), ("questions", [1]), ("review", [])]:
+        response = client.get(url(candidate, name, *args))
+        assert response.status_code == 410
+        assert "This invitation has been withdrawn" in response.content.decode()
+
+
+def test_a_link_completed_by_the_engine_shows_the_thank_you_page(
+    client: Client, candidate: CandidateAssessment
+) -> None:
+    record_status(
+        candidate.pk,
+        "completed",
+        source="engine",
+        result=Result(
+            score=60,
+            recommendation="good_fit",
+            competency_scores={},
+            summary="Good fit.",
+            duration=datetime.timedelta(minutes=5),
+        ),
+    )
+
+    assert client.get(url(candidate, "questions", 1)).url == url(candidate, "done")
+
+
+def test_an_assessment_without_statements_says_it_is_not_ready(client: Client, db: None) -> None:
+    assessment = factories.AssessmentFactory.create()
+    candidate = create_candidate_assessment(
+        assessment=assessment, email="sam@example.com", source="test"
+    )
+
+    welcome = client.get(url(candidate))
+    terms = client.get(url(candidate, "terms"))
+
+    assert welcome.status_code == 200
+    assert "questions are not ready yet" in welcome.content.decode()
+    assert "Start" not in welcome.content.decode()
+    assert terms.status_code == 503
+    assert "not ready yet" in terms.content.decode()
+
+
+def test_every_form_needs_the_csrf_token(candidate: CandidateAssessment) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.get(url(candidate))
+
+    response = client.post(url(candidate, "terms"), {"accept": "yes"})
+
+    assert response.status_code == 403
+    candidate.refresh_from_db()
+    assert candidate.terms_accepted_at is None
+
+
+def test_the_pages_are_never_cached(client: Client, candidate: CandidateAssessment) -> None:
+    response = client.get(url(candidate))
+
+    assert "no-store" in response["Cache-Control"]

@@ -1,0 +1,148 @@
+"""The questionnaire and the cut-offs, as a Harver Admin edits them on the assessment's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from assessments.demo import load_demo_data
+from assessments.models import Assessment, QuestionnaireItem
+from tests import factories
+from tests.admin_support import staff_member
+
+
+@pytest.fixture
+def harver_admin_client(client: Client, db: None) -> tuple[Client, Assessment]:
+    account = factories.AccountFactory.create(name="Acme Retail")
+    assessment = factories.AssessmentFactory.create(
+        account=account, competencies=["Conscientiousness", "Agreeableness"]
+    )
+    client.force_login(staff_member(account, username="hannah"))
+    return client, assessment
+
+
+def change_form(
+    assessment: Assessment, items: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "account": assessment.account_id,
+        "name": assessment.name,
+        "job_code": assessment.job_code,
+        "is_active": "on",
+        "invitation_lifetime_days": 14,
+        "great_fit_min": 75,
+        "good_fit_min": 55,
+        "competencies-TOTAL_FORMS": 0,
+        "competencies-INITIAL_FORMS": 0,
+        "questionnaire_items-TOTAL_FORMS": len(items),
+        "questionnaire_items-INITIAL_FORMS": 0,
+        **fields,
+    }
+    for index, item in enumerate(items):
+        for key, value in item.items():
+            data[f"questionnaire_items-{index}-{key}"] = value
+    return data
+
+
+def url(assessment: Assessment) -> str:
+    return reverse("admin:assessments_assessment_change", args=[assessment.pk])
+
+
+def test_it_adds_statements_and_cut_offs_to_an_assessment(harver_admin_client) -> None:
+    client, assessment = harver_admin_client
+    conscientiousness = assessment.competencies.get(name="Conscientiousness")
+
+    response = client.post(
+        url(assessment),
+        change_form(
+            assessment,
+            [
+                {
+                    "competency": conscientiousness.pk,
+                    "text": "I finish what I start.",
+                    "position": 0,
+                },
+                {
+                    "competency": conscientiousness.pk,
+                    "text": "I often leave things until the last minute.",
+                    "is_reversed": "on",
+                    "position": 1,
+                },
+            ],
+        ),
+    )
+
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.great_fit_min, assessment.good_fit_min) == (75, 55)
+    assert list(
+        QuestionnaireItem.objects.filter(assessment=assessment).values_list("text", "is_reversed")
+    ) == [("I finish what I start.", False), ("I often leave things until the last minute.", True)]
+
+
+def test_it_offers_only_the_assessments_own_competencies(harver_admin_client) -> None:
+    client, assessment = harver_admin_client
+    factories.AssessmentFactory.create(account=assessment.account, competencies=["Leadership"])
+
+    page = client.get(url(assessment)).content.decode()
+
+    assert "Conscientiousness</option>" in page
+    assert "Leadership</option>" not in page
+
+
+def test_it_refuses_a_competency_of_another_assessment(harver_admin_client) -> None:
+    client, assessment = harver_admin_client
+    other = factories.AssessmentFactory.create(
+        account=assessment.account, competencies=["Leadership"]
+    )
+
+    response = client.post(
+        url(assessment),
+        change_form(
+            assessment,
+            [{"competency": other.competencies.get().pk, "text": "I lead.", "position": 0}],
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not QuestionnaireItem.objects.exists()
+
+
+def test_it_refuses_a_great_fit_cut_off_at_or_below_the_good_fit_one(harver_admin_client) -> None:
+    client, assessment = harver_admin_client
+
+    response = client.post(url(assessment), change_form(assessment, [], great_fit_min=50))
+
+    assert response.status_code == 200
+    assert "The great fit cut-off must be above the good fit one." in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.great_fit_min == 70
+
+
+def test_the_model_refuses_a_competency_of_another_assessment(db: None) -> None:
+    assessment = factories.AssessmentFactory.create()
+    other = factories.AssessmentFactory.create(competencies=["Leadership"])
+    item = QuestionnaireItem(
+        assessment=assessment, competency=other.competencies.get(), text="I lead."
+    )
+
+    with pytest.raises(ValidationError, match="this assessment's own competencies"):
+        item.full_clean()
+
+
+def test_the_demo_data_ships_a_questionnaire_with_cut_offs_once(db: None) -> None:
+    load_demo_data()
+    load_demo_data()
+
+    for assessment in Assessment.objects.all():
+        items = QuestionnaireItem.objects.filter(assessment=assessment)
+        assert assessment.great_fit_min > assessment.good_fit_min
+        assert items.filter(is_reversed=True).exists()
+        for competency in assessment.competencies.all():
+            assert 3 <= items.filter(competency=competency).count() <= 4
+    assert QuestionnaireItem.objects.count() == 32
