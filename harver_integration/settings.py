@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "assessments",
     "integrations",
     "workable",
+    "engine",
 ]
 
 MIDDLEWARE = [

@@ -127,18 +127,21 @@ def celery_worker(
     ]
     if beat:
         arguments += ["--beat", "--schedule", str(Path(env["VAR_DIR"]) / "beat-schedule")]
-    process = subprocess.Popen(
-        arguments,
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        _stop(process)
+    log_path = Path(env["VAR_DIR"]) / f"worker-{free_port()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            arguments,
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            _stop(process)
 
 
 class RedisServer:

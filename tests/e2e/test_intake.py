@@ -17,9 +17,13 @@ from tests.workable.conftest import enabled_integration_with_token, invitation_b
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def mail_files(var_dir: Path) -> list[Path]:
+def sent_emails(var_dir: Path) -> list[str]:
+    """Messages written by Django's file email backend (several may share one file)."""
     mail_dir = var_dir / "mail"
-    return sorted(mail_dir.iterdir()) if mail_dir.is_dir() else []
+    if not mail_dir.is_dir():
+        return []
+    text = "".join(path.read_text() for path in sorted(mail_dir.iterdir()))
+    return [line for line in text.splitlines() if line.startswith("To: ")]
 
 
 @pytest.fixture
@@ -56,9 +60,9 @@ def test_it_stores_one_invitation_for_50_concurrent_identical_requests(offered, 
     assert CandidateAssessment.objects.count() == 1
     # and a worker sends exactly one email
     with celery_worker(env):
-        assert wait_until(lambda: len(mail_files(tmp_path)) >= 1, timeout=30)
+        assert wait_until(lambda: len(sent_emails(tmp_path)) >= 1, timeout=30)
         time.sleep(1)
-    assert len(mail_files(tmp_path)) == 1
+    assert len(sent_emails(tmp_path)) == 1
 
 
 @pytest.mark.redis
@@ -75,10 +79,16 @@ def test_it_accepts_invitations_while_redis_is_down_and_sends_them_when_it_retur
             INVITATION_SWEEP_GRACE_SECONDS="1",
         )
         with gunicorn(env, workers=2) as base_url:
-            # when Workable invites 10 candidates
+            for _ in range(4):  # both server processes have loaded the app and connected
+                requests.get(
+                    f"{base_url}/api/workable/tests",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                )
+            # when Workable invites 20 candidates
             latencies = []
             responses = []
-            for number in range(10):
+            for number in range(20):
                 body = invitation_body(str(assessment.pk))
                 body["candidate"]["email"] = f"candidate{number}@example.com"
                 started = time.perf_counter()
@@ -86,15 +96,15 @@ def test_it_accepts_invitations_while_redis_is_down_and_sends_them_when_it_retur
                 latencies.append(time.perf_counter() - started)
 
         # then every invitation is accepted, fast, and stored
-        assert [response.status_code for response in responses] == [201] * 10
-        assert sorted(latencies)[8] < 0.3, latencies
-        assert CandidateAssessment.objects.filter(invitation_sent_at__isnull=True).count() == 10
-        assert mail_files(tmp_path) == []
+        assert [response.status_code for response in responses] == [201] * 20
+        assert sorted(latencies)[18] < 0.3, latencies  # p95
+        assert CandidateAssessment.objects.filter(invitation_sent_at__isnull=True).count() == 20
+        assert sent_emails(tmp_path) == []
 
         # and once Redis is back, the sweeper gets every email out, once
         redis.start()
         with celery_worker(env, beat=True):
-            assert wait_until(lambda: len(mail_files(tmp_path)) >= 10, timeout=20)
+            assert wait_until(lambda: len(sent_emails(tmp_path)) >= 20, timeout=20)
             time.sleep(2)
-    assert len(mail_files(tmp_path)) == 10
+    assert len(sent_emails(tmp_path)) == 20
     assert CandidateAssessment.objects.filter(invitation_sent_at__isnull=True).count() == 0
