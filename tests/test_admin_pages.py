@@ -21,6 +21,7 @@ from django.utils.html import escape
 from accounts.models import Account
 from assessments.models import Assessment, Competency
 from assessments.reports import ReportType
+from engine.models import EngineApiKey, EngineEvent
 from harver_integration.tokens import hash_token
 from integrations import services, token_reveal
 from integrations.models import (
@@ -42,6 +43,8 @@ from tests.admin_support import (  # noqa: F401 (fixtures)
 pytestmark = pytest.mark.usefixtures("private_cache")
 
 WORKABLE_TOKEN = "wk-live-4f1b2c3d4e5f60718293a4b5c6d7e8f9"
+# Admins that only show what was recorded: no add or delete pages to open.
+READ_ONLY_MODELS = (LogEntry, EngineEvent)
 OVERVIEW_TABS = [
     "",
     "credentials=ats-to-harver",
@@ -79,9 +82,9 @@ def _admin_pages(integration: Integration) -> list[str]:
         if obj is not None:
             pages.append(reverse(f"{info}_change", args=[obj.pk]))
             pages.append(reverse(f"{info}_history", args=[obj.pk]))
-            if model is not LogEntry:  # the audit log is read-only
+            if model not in READ_ONLY_MODELS:
                 pages.append(reverse(f"{info}_delete", args=[obj.pk]))
-        if model is not LogEntry:
+        if model not in READ_ONLY_MODELS:
             pages.append(reverse(f"{info}_add"))
     pages += [integration_url("overview", integration, tabs) for tabs in OVERVIEW_TABS]
     pages += [
@@ -626,6 +629,44 @@ def _make_integrations(count: int, member: User) -> None:
     )
 
 
+def _make_engine_keys(count: int, member: User) -> None:
+    account = Account.objects.filter(members=member).first() or factories.AccountFactory.create()
+    account.members.add(member)
+    start = EngineApiKey.objects.count()
+    EngineApiKey.objects.bulk_create(
+        EngineApiKey(
+            account=account,
+            name=f"Engine {start + n}",
+            key_hash=hash_token(f"engine-{start + n}"),
+            key_last4=f"{start + n:04d}"[-4:],
+            created_by=member,
+        )
+        for n in range(count)
+    )
+
+
+def _make_engine_events(count: int, member: User) -> None:
+    account = Account.objects.filter(members=member).first() or factories.AccountFactory.create()
+    account.members.add(member)
+    candidate = factories.CandidateAssessmentFactory.create(
+        assessment=factories.AssessmentFactory.create(account=account)
+    )
+    start = EngineEvent.objects.count()
+    EngineEvent.objects.bulk_create(
+        EngineEvent(
+            account=account,
+            event_id=f"evt-{start + n}",
+            candidate_assessment=candidate,
+            type="started",
+            payload={},
+            fingerprint="0" * 64,
+            response_status=200,
+            response_body={},
+        )
+        for n in range(count)
+    )
+
+
 def _make_users(count: int, member: User) -> None:
     start = User.objects.count()
     User.objects.bulk_create(User(username=f"bulk{start + n}") for n in range(count))
@@ -646,11 +687,13 @@ ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     Account: _make_accounts,
     Assessment: _make_assessments,
     Integration: _make_integrations,
+    EngineApiKey: _make_engine_keys,
+    EngineEvent: _make_engine_events,
     User: _make_users,
     Group: _make_groups,
     LogEntry: _make_log_entries,
 }
-SCOPED_MODELS = [Account, Assessment, Integration]
+SCOPED_MODELS = [Account, Assessment, Integration, EngineApiKey, EngineEvent]
 
 
 def test_it_knows_how_to_fill_every_list_page():

@@ -1,0 +1,146 @@
+"""Admin for engine API keys (created per account, shown once, revoked) and received events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.admin_scope import AccountScopedAdmin, is_harver_admin
+from engine import key_reveal, keys
+from engine.models import EngineApiKey, EngineEvent
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+SHOWN_ONLY = (
+    "key_ends_with",
+    "state",
+    "created_by",
+    "created_at",
+    "last_used_at",
+    "revoked_at",
+)
+
+
+@admin.register(EngineApiKey)
+class EngineApiKeyAdmin(AccountScopedAdmin):
+    list_display = (
+        "label",
+        "account",
+        "key_ends_with",
+        "state",
+        "created_by",
+        "created_at",
+        "last_used_at",
+    )
+    list_filter = (ActiveFilter, ("account", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("account", "created_by")
+    search_fields = ("name", "account__name", "key_last4")
+    actions = ["revoke"]
+    change_form_template = "admin/engine/engineapikey/change_form.html"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("account", "name") if obj is None else ("account", "name", *SHOWN_ONLY)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The account is chosen once: a key never moves to another customer.
+        return () if obj is None else ("account", *SHOWN_ONLY)
+
+    @admin.display(description="key")
+    def label(self, api_key: EngineApiKey) -> str:
+        return api_key.name or f"Engine API key {api_key.pk}"
+
+    @admin.display(description="key ends with", ordering="key_last4")
+    def key_ends_with(self, api_key: EngineApiKey) -> str:
+        return f"…{api_key.key_last4}"
+
+    @admin.display(description="state", ordering="revoked_at")
+    def state(self, api_key: EngineApiKey) -> str:
+        return "Active" if api_key.is_active else "Revoked"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key = keys.set_new_key(obj)
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        key_reveal.stash(obj, key)
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Always to the new key's page: that is where its plaintext is shown, once."""
+        return HttpResponseRedirect(reverse("admin:engine_engineapikey_change", args=[obj.pk]))
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        api_key = self.get_object(request, object_id)
+        new_key = key_reveal.pop(api_key) if request.method == "GET" else None
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "new_key": new_key}
+        )
+
+    @admin.action(description="Revoke selected engine API keys", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[EngineApiKey]) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {revoked} engine API key(s).", messages.SUCCESS)
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return is_harver_admin(request.user)
+
+
+@admin.register(EngineEvent)
+class EngineEventAdmin(AccountScopedAdmin):
+    """What the engine sent and what it was told: read-only, for support."""
+
+    list_display = ("event_id", "type", "account", "candidate", "response_status", "received_at")
+    list_filter = ("type", "response_status", ("account", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("account", "candidate_assessment__assessment")
+    search_fields = ("event_id", "candidate_assessment__email", "account__name")
+    date_hierarchy = "received_at"
+    readonly_fields = (
+        "account",
+        "event_id",
+        "type",
+        "candidate_assessment",
+        "api_key",
+        "payload",
+        "response_status",
+        "response_body",
+        "received_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="candidate assessment", ordering="candidate_assessment")
+    def candidate(self, event: EngineEvent) -> str:
+        return str(event.candidate_assessment)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
