@@ -68,6 +68,14 @@ class SharedLinkSerializer(serializers.Serializer[dict[str, Any]]):
     ttl_units = serializers.ChoiceField(choices=["minutes"])
 
 
+class ConnectionSerializer(serializers.Serializer[dict[str, Any]]):
+    ats = serializers.CharField(help_text="The integration's ATS: `workable`.")
+    account = serializers.CharField(help_text="The Harver customer the token belongs to.")
+    enabled = serializers.BooleanField(
+        help_text="Always true: a disabled integration is answered with 403."
+    )
+
+
 class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.IntegerField()
     message = serializers.CharField()

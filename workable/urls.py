@@ -7,6 +7,7 @@ from workable import views
 app_name = "workable"
 
 urlpatterns = [
+    path("connection", views.ConnectionView.as_view(), name="connection"),
     path("tests", views.TestsView.as_view(), name="tests"),
     path("assessments", views.AssessmentsView.as_view(), name="assessments"),
     path(

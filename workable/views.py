@@ -1,5 +1,8 @@
 """The endpoints Workable calls (contract §2): list our tests, create invitations, share a link.
 
+`GET connection` is ours, not the contract's: support (and the benchmark's baseline) use it to
+check that a token works, through exactly the authentication, permission and throttle of the rest.
+
 Each view authenticates with the integration's token, validates with a serializer, does only
 the writes that must be durable before answering, and answers; the rest runs after commit.
 """
@@ -28,6 +31,7 @@ from workable.callbacks import callback_url_problem
 from workable.serializers import (
     AssessmentCreatedSerializer,
     AssessmentRequestSerializer,
+    ConnectionSerializer,
     ErrorSerializer,
     SharedLinkSerializer,
     TestListSerializer,
@@ -48,6 +52,32 @@ class WorkableView(APIView):
     def integration(self, request: Request) -> Integration:
         """The authenticated integration; IsEnabledIntegration has already checked it exists."""
         return cast(Integration, request.auth)
+
+
+class ConnectionView(WorkableView):
+    @extend_schema(
+        operation_id="workable_connection",
+        summary="Check a token: which account's integration it opens, and that it is enabled",
+        description="Answers without touching anything but the token check, so support and "
+        "Workable can tell 'the token works' apart from any problem with tests or invitations.",
+        responses={200: ConnectionSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "Connected",
+                value={"ats": "workable", "account": "Acme Retail", "enabled": True},
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        integration = self.integration(request)
+        return Response(
+            {
+                "ats": integration.provider,
+                "account": integration.account.name,
+                "enabled": integration.is_enabled,
+            }
+        )
 
 
 class TestsView(WorkableView):
