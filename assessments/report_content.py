@@ -22,15 +22,18 @@ _job_sources: list[JobSource] = []
 
 HIDDEN = "Hidden"
 
-# Chart geometry (SVG user units); the pages scale the picture to their width.
+# Chart geometry, in SVG user units; the pages scale each picture to their width. The wide
+# chart puts names left of the bars; the narrow one, for phones, puts them above.
 CHART_LABEL_WIDTH = 170
 CHART_BAR_WIDTH = 300
 CHART_VALUE_WIDTH = 40
-CHART_ROW_HEIGHT = 34
 CHART_BAR_HEIGHT = 18
 CHART_TOP = 8
 CHART_AXIS_HEIGHT = 22
 CHART_TICKS = (0, 25, 50, 75, 100)
+WIDE_ROW_HEIGHT = 34
+NARROW_ROW_HEIGHT = 46
+NARROW_LABEL_HEIGHT = 20
 SCORE_RING_RADIUS = 52
 
 RECOMMENDATION_TONES = {
@@ -80,31 +83,38 @@ class CompetencyScore:
 
 @dataclass(frozen=True)
 class ChartBar:
-    """One competency as a bar of the chart, in SVG user units."""
+    """One competency as a bar, placed for the wide and the narrow chart."""
 
     name: str
     score: int
-    y: int
     width: int
-    text_y: int
+    wide_y: int
+    wide_text_y: int
+    narrow_label_y: int
+    narrow_y: int
+    narrow_text_y: int
 
 
 @dataclass(frozen=True)
 class ChartTick:
     value: int
     x: int
+    narrow_x: int
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: list[ChartBar]
     ticks: list[ChartTick]
-    width: int
-    height: int
     label_width: int
     bar_width: int
     bar_height: int
-    axis_y: int
+    wide_width: int
+    wide_height: int
+    wide_axis_y: int
+    narrow_width: int
+    narrow_height: int
+    narrow_axis_y: int
     description: str
 
 
@@ -175,19 +185,28 @@ def build_chart(competencies: list[CompetencyScore]) -> Chart | None:
         return None
     bars = []
     for index, competency in enumerate(competencies):
-        y = CHART_TOP + index * CHART_ROW_HEIGHT
+        wide_y = CHART_TOP + index * WIDE_ROW_HEIGHT
+        narrow_y = CHART_TOP + index * NARROW_ROW_HEIGHT + NARROW_LABEL_HEIGHT
         bars.append(
             ChartBar(
                 name=competency.name,
                 score=competency.score,
-                y=y,
                 width=round(CHART_BAR_WIDTH * competency.score / 100),
-                text_y=y + CHART_BAR_HEIGHT // 2,
+                wide_y=wide_y,
+                wide_text_y=wide_y + CHART_BAR_HEIGHT // 2,
+                narrow_label_y=narrow_y - 7,
+                narrow_y=narrow_y,
+                narrow_text_y=narrow_y + CHART_BAR_HEIGHT // 2,
             )
         )
-    axis_y = CHART_TOP + len(competencies) * CHART_ROW_HEIGHT
+    wide_axis_y = CHART_TOP + len(competencies) * WIDE_ROW_HEIGHT
+    narrow_axis_y = CHART_TOP + len(competencies) * NARROW_ROW_HEIGHT
     ticks = [
-        ChartTick(value=value, x=CHART_LABEL_WIDTH + CHART_BAR_WIDTH * value // 100)
+        ChartTick(
+            value=value,
+            x=CHART_LABEL_WIDTH + CHART_BAR_WIDTH * value // 100,
+            narrow_x=CHART_BAR_WIDTH * value // 100,
+        )
         for value in CHART_TICKS
     ]
     description = "Competency scores out of 100: " + ", ".join(
@@ -196,12 +215,15 @@ def build_chart(competencies: list[CompetencyScore]) -> Chart | None:
     return Chart(
         bars=bars,
         ticks=ticks,
-        width=CHART_LABEL_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
-        height=axis_y + CHART_AXIS_HEIGHT,
         label_width=CHART_LABEL_WIDTH,
         bar_width=CHART_BAR_WIDTH,
         bar_height=CHART_BAR_HEIGHT,
-        axis_y=axis_y,
+        wide_width=CHART_LABEL_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
+        wide_height=wide_axis_y + CHART_AXIS_HEIGHT,
+        wide_axis_y=wide_axis_y,
+        narrow_width=CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
+        narrow_height=narrow_axis_y + CHART_AXIS_HEIGHT,
+        narrow_axis_y=narrow_axis_y,
         description=description,
     )
 

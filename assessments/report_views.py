@@ -42,8 +42,12 @@ from assessments.reports import (
 PREVIEW_LIFETIME = datetime.timedelta(hours=1)
 
 
-def _minutes(lifetime: datetime.timedelta) -> int:
-    return int(lifetime.total_seconds() // 60)
+def _lasting(lifetime: datetime.timedelta) -> str:
+    minutes = int(lifetime.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "1 hour" if hours == 1 else f"{hours} hours"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -78,15 +82,15 @@ def _link_error(request: HttpRequest, error: ReportLinkError) -> HttpResponse:
     if error.expired:
         heading = "This report link has expired"
         explanation = (
-            "Report links stop working after the time the company chose. Open the report again "
-            "from the candidate's timeline in your ATS; if that link has expired too, ask the "
-            "company's Harver administrator for a new one."
+            "Report links stop working after the period your company chose. Open the report "
+            "again from the candidate's timeline in your ATS; if that link has expired too, "
+            "sign in to Harver to see the report, or ask your Harver contact to send it again."
         )
     else:
         heading = "This report link is not valid"
         explanation = (
             "The link was changed, is incomplete, or has been revoked. Open the report again "
-            "from the candidate's timeline in your ATS, copying the whole link."
+            "from the candidate's timeline in your ATS, and if you copy the link, copy all of it."
         )
     response = render(
         request,
@@ -131,15 +135,15 @@ def details_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Candidate Details Page URL: everything about the candidate's assessment, for staff."""
     candidate_assessment = _visible(request, public_id)
     report = build_report(candidate_assessment)
-    preview = f"valid for {_minutes(PREVIEW_LIFETIME)} minutes, no login"
+    preview = f"No login needed; this link works for {_lasting(PREVIEW_LIFETIME)}."
     links = [
         (
-            ReportType.PDF_REPORT.label,
+            "PDF report",
             reverse("reports:pdf", args=[candidate_assessment.public_id]),
-            "behind the login",
+            "The same report as a PDF, behind the login.",
         ),
         (
-            ReportType.READONLY_CANDIDATE_DETAILS_PAGE.label,
+            "Read-only Candidate Details Page",
             reverse(
                 "reports:readonly",
                 args=[
@@ -153,7 +157,7 @@ def details_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             preview,
         ),
         (
-            ReportType.SIGNED_REPORT.label,
+            "Signed report (PDF)",
             reverse(
                 "reports:signed",
                 args=[
@@ -198,7 +202,7 @@ def readonly_details_page(request: HttpRequest, token: str) -> HttpResponse:
             (
                 "PDF report",
                 reverse("reports:download", args=[download_token(signed)]),
-                f"download link valid for {_minutes(DOWNLOAD_LIFETIME)} minutes",
+                f"Download link minted for you; it works for {_lasting(DOWNLOAD_LIFETIME)}.",
             )
         )
     response = render(

@@ -36,7 +36,7 @@ def test_it_opens_without_a_login(client, candidate_assessment, clock):
     html = response.content.decode()
     for expected in ("Priya Sharma", "priya.sharma@example.com", "82 / 100", "Great fit"):
         assert expected in html
-    assert '<svg class="chart"' in html
+    assert '<svg class="chart chart-wide"' in html
 
 
 def test_it_has_no_form_and_nothing_to_edit(client, candidate_assessment, clock):
