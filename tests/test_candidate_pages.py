@@ -12,51 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.lifecycle import Result, create_candidate_assessment, record_status
-from assessments.models import Answer, CandidateAssessment, CandidateAssessmentEvent
-from tests import factories
-
-STATEMENTS = {
-    "Conscientiousness": [
-        ("I finish the tasks I start, even the dull ones.", False),
-        ("I double-check my work before I hand it over.", False),
-        ("I often leave things until the last minute.", True),
-        ("I keep my workplace tidy and organised.", False),
-    ],
-    "Agreeableness": [
-        ("I enjoy helping colleagues who are falling behind.", False),
-        ("I find it hard to see things from someone else's point of view.", True),
-        ("I try to find a solution that works for everyone in a disagreement.", False),
-    ],
-    "Customer focus": [
-        ("I go out of my way to make a customer's visit a good one.", False),
-        ("I stay friendly with customers who are rude to me.", False),
-        ("Customers' problems are not my concern once they have paid.", True),
-        ("I ask customers what they need instead of guessing.", False),
-    ],
-}
-WEIGHTS = {"Conscientiousness": 3, "Agreeableness": 2, "Customer focus": 3}
-# The worked example of docs/candidate-experience.md and tests/test_scoring.py.
-ANSWERS = {
-    "Conscientiousness": [5, 4, 2, 4],
-    "Agreeableness": [3, 4, 4],
-    "Customer focus": [5, 4, 1, 5],
-}
+from assessments.models import Answer, Assessment, CandidateAssessment, CandidateAssessmentEvent
+from tests import candidate_support, factories
+from tests.candidate_support import ANSWERS, STATEMENTS
 
 
 @pytest.fixture
-def store_associate(db: None) -> factories.Assessment:
-    account = factories.AccountFactory.create(name="Acme Retail")
-    assessment = factories.AssessmentFactory.create(
-        account=account, name="Store Associate Assessment", competencies=list(STATEMENTS)
-    )
-    for name, weight in WEIGHTS.items():
-        assessment.competencies.filter(name=name).update(weight=weight)
-    factories.add_questionnaire(assessment, STATEMENTS)
-    return assessment
+def store_associate(db: None) -> Assessment:
+    return candidate_support.store_associate(factories.AccountFactory.create(name="Acme Retail"))
 
 
 @pytest.fixture
-def candidate(store_associate: factories.Assessment) -> CandidateAssessment:
+def candidate(store_associate: Assessment) -> CandidateAssessment:
     return create_candidate_assessment(
         assessment=store_associate,
         email="jane.doe@example.com",
@@ -330,14 +297,10 @@ def test_submitting_computes_and_records_the_result(
     assert response.url == url(candidate, "done")
     candidate.refresh_from_db()
     assert candidate.status == "completed"
-    assert candidate.competency_scores == {
-        "Conscientiousness": 81,
-        "Agreeableness": 50,
-        "Customer focus": 94,
-    }
-    assert candidate.score == 78
+    assert candidate.competency_scores == candidate_support.EXPECTED_SCORES
+    assert candidate.score == candidate_support.EXPECTED_SCORE == 78
     assert candidate.recommendation == "great_fit"
-    assert candidate.summary == "Great fit. Strongest: Customer focus (94)."
+    assert candidate.summary == candidate_support.EXPECTED_SUMMARY
     assert candidate.duration is not None
     assert (
         datetime.timedelta(minutes=12, seconds=5)

@@ -33,7 +33,8 @@
     data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
     data.append(input.name, input.value);
     data.append("action", "autosave");
-    fetch(form.action, {
+    // Not form.action: the buttons named "action" shadow that property.
+    fetch(form.getAttribute("action") || window.location.href, {
       method: "POST",
       body: data,
       credentials: "same-origin",
