@@ -238,6 +238,49 @@ WORKABLE_CALLBACK_ALLOWED_HOSTS = env.list(
     "WORKABLE_CALLBACK_ALLOWED_HOSTS", default=["workable.com", ".workable.com"]
 )
 WORKABLE_CALLBACK_ALLOW_INSECURE = env.bool("WORKABLE_CALLBACK_ALLOW_INSECURE", default=False)
+# Timeouts of every call to Workable: connecting, then waiting for the answer (seconds).
+WORKABLE_CONNECT_TIMEOUT = env.float("WORKABLE_CONNECT_TIMEOUT", default=5.0)
+WORKABLE_READ_TIMEOUT = env.float("WORKABLE_READ_TIMEOUT", default=20.0)
+# Workable's limit per account token (contract §5), shared by every worker process. The margin
+# widens our window so that requests reserved just inside it still arrive inside Workable's.
+WORKABLE_RATE_LIMIT_REQUESTS = env.int("WORKABLE_RATE_LIMIT_REQUESTS", default=10)
+WORKABLE_RATE_LIMIT_WINDOW_SECONDS = env.float("WORKABLE_RATE_LIMIT_WINDOW_SECONDS", default=10.0)
+WORKABLE_RATE_LIMIT_MARGIN_SECONDS = env.float("WORKABLE_RATE_LIMIT_MARGIN_SECONDS", default=0.5)
+# Workable roles that may read our timeline notes (the comment "policy"; admins always can).
+WORKABLE_COMMENT_POLICY = env.list(
+    "WORKABLE_COMMENT_POLICY", default=["recruiter", "hiring_manager", "recruiting_admin", "admin"]
+)
+# Enabling asks Workable whether the token works (contract §4); only the test suite turns it off.
+WORKABLE_VERIFY_ON_ENABLE = env.bool("WORKABLE_VERIFY_ON_ENABLE", default=True)
+
+# --- Deliveries to the ATS (docs/deliveries.md) -----------------------------------------------
+# Seconds to wait before each retry of a failed delivery (less up to DELIVERY_RETRY_JITTER of
+# it); after the last one the delivery is `failed`. The default spans about 32 to 40 hours.
+DELIVERY_RETRY_SCHEDULE = [
+    float(delay)
+    for delay in env.list(
+        "DELIVERY_RETRY_SCHEDULE",
+        default=["30", "120", "600", "1800", "3600", "7200", "14400", "28800", "43200", "43200"],
+    )
+]
+DELIVERY_RETRY_JITTER = env.float("DELIVERY_RETRY_JITTER", default=0.2)
+# How long a worker may hold a delivery it is sending; a worker that dies loses it after this.
+DELIVERY_LEASE_SECONDS = env.float("DELIVERY_LEASE_SECONDS", default=120.0)
+# The sweeper re-queues due, lost and stuck deliveries this often.
+DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=5.0)
+# A queued delivery still not taken this long after it was due is queued again.
+DELIVERY_REQUEUE_AFTER_SECONDS = env.float("DELIVERY_REQUEUE_AFTER_SECONDS", default=120.0)
+# Longer waits than this are kept in the database, not as broker countdowns, which a Redis broker
+# re-delivers after its visibility timeout.
+DELIVERY_MAX_COUNTDOWN_SECONDS = min(
+    env.float("DELIVERY_MAX_COUNTDOWN_SECONDS", default=60.0),
+    CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2,
+)
+CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
+    "task": "integrations.tasks.sweep_deliveries",
+    "schedule": DELIVERY_SWEEP_SECONDS,
+    "options": {"expires": DELIVERY_SWEEP_SECONDS},
+}
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {

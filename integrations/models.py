@@ -331,3 +331,113 @@ class AtsInvitation(models.Model):
     def __str__(self) -> str:
         job = self.job_title or self.job_shortcode or "no job"
         return f"Invitation of {self.email_key} ({job})"
+
+
+class Delivery(models.Model):
+    """One thing an ATS is owed (a status, a timeline note, a field value): the outbox row.
+
+    Written in the transaction of the status change that causes it, with the exact body to send
+    (never a secret: the token is read when sending). Workers claim it by a conditional update
+    (`pending` and due → `sending` with a lease) and record each attempt; see docs/deliveries.md.
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status"
+        COMMENT = "comment", "Timeline note"
+        FIELD = "field", "Field value"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        HELD = "held", "Held (integration disabled)"
+        DROPPED = "dropped", "Dropped (superseded)"
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    candidate_assessment = models.ForeignKey(
+        CandidateAssessment, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    label = models.CharField(max_length=200, help_text="What is delivered, in plain words.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    url = models.URLField(
+        max_length=2000, blank=True, help_text="Where it goes, when known before sending."
+    )
+    payload = models.JSONField(default=dict, blank=True, help_text="The body to send.")
+    rank = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Status order: a lower rank never follows a higher one."
+    )
+    remote_ref = models.CharField(
+        max_length=128, blank=True, help_text="The ATS's id of the target, once found."
+    )
+    attempt_count = models.PositiveIntegerField("attempts", default=0)
+    failures = models.PositiveIntegerField(
+        default=0, help_text="Failed attempts since the last success or replay: the retry step."
+    )
+    next_attempt_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a task for it was last published."
+    )
+    rate_slot_at = models.DateTimeField(
+        null=True, blank=True, help_text="A send time reserved in the ATS's rate limit."
+    )
+    last_error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["integration", "state", "finished_at"], name="delivery_state"),
+            models.Index(fields=["candidate_assessment", "kind"], name="delivery_assessment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} for {self.candidate_assessment_id} ({self.get_state_display()})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at a delivery, as the partner answered it; secrets redacted before saving."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        TRANSIENT = "transient", "Failed, will retry"
+        TIMEOUT = "timeout", "Timed out"
+        PERMANENT = "permanent", "Failed for good"
+        INTERRUPTED = "interrupted", "Interrupted (worker lost)"
+        DROPPED = "dropped", "Dropped (superseded)"
+
+    FAILURES = (Outcome.TRANSIENT, Outcome.TIMEOUT, Outcome.PERMANENT, Outcome.INTERRUPTED)
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    request = models.CharField(max_length=300, blank=True, help_text="Method and URL, no query.")
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["delivery", "started_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["integration", "outcome", "started_at"], name="delivery_attempt_health"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of delivery {self.delivery_id}: {self.get_outcome_display()}"

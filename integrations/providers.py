@@ -25,6 +25,23 @@ class Pattern(models.TextChoices):
     ATS_FIRST_INLINE = "ats_first_inline", "ATS First Inline"
 
 
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What asking the ATS about the stored credentials found, for the admin to read.
+
+    `findings` are plain sentences (each scope, the members, the fields); `members` are the ATS
+    users (id, label) who may author timeline notes.
+    """
+
+    problems: list[str]
+    findings: list[str]
+    members: list[tuple[str, str]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 class Provider:
     """What every ATS provider declares and may do.
 
@@ -37,6 +54,8 @@ class Provider:
     label: str
     allowed_patterns: tuple[Pattern, ...]
     api_path: str
+    # Dotted path of the Celery task that sends one delivery (by id) of this provider.
+    delivery_task: str = ""
 
     @property
     def default_pattern(self) -> Pattern:
@@ -49,6 +68,13 @@ class Provider:
         remote checks.
         """
         return []
+
+    def verify_credentials(self, integration: Integration) -> CredentialCheck | None:
+        """Ask the ATS whether the stored credentials work (the admin's "Verify credentials").
+
+        None when this provider cannot verify; the base provider cannot.
+        """
+        return None
 
     def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
         """Record what the ATS is owed for this change; runs inside the change's transaction."""

@@ -18,6 +18,7 @@ from accounts.models import Account
 from assessments.models import Assessment
 from assessments.reports import ReportType
 from harver_integration.tokens import ATS_TOKEN, hash_token
+from integrations import outbox
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -327,10 +328,14 @@ def enable_integration(integration: Integration) -> EnableOutcome:
             return EnableOutcome(enabled=False, problems=problems)
         locked.is_enabled = True
         locked.save(update_fields=["is_enabled", "updated_at"])
+        outbox.release(locked)
     integration.refresh_from_db()
     return EnableOutcome(enabled=True, problems=[])
 
 
 def disable_integration(integration: Integration) -> None:
-    integration.is_enabled = False
-    integration.save(update_fields=["is_enabled", "updated_at"])
+    """Stop the integration; what it owes the ATS is held, not lost, until it is enabled again."""
+    with transaction.atomic():
+        integration.is_enabled = False
+        integration.save(update_fields=["is_enabled", "updated_at"])
+        outbox.hold(integration)

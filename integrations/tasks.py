@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import services, token_reveal
+from integrations import outbox, services, token_reveal
 from integrations.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -61,3 +61,11 @@ def run_integration_setup(integration_id: int) -> None:
         logger.exception("Set-up of integration %s failed", integration_id)
         return
     logger.info("Set-up of integration %s finished", integration_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> None:
+    """The delivery sweeper (beat): re-queue deliveries that are due, lost or stuck."""
+    counts = outbox.sweep()
+    if any(counts.values()):
+        logger.info("Delivery sweep: %s", counts)

@@ -47,8 +47,9 @@ def test_it_creates_an_invitation_and_answers_201_with_the_assessment_id(
     invitation = AtsInvitation.objects.get()
     assert invitation.callback_url == CALLBACK_URL
     assert invitation.job_shortcode == "A1B2C3"
-    # the email task was queued after commit, and sent the candidate their link
-    assert len(callbacks) == 1
+    # the email task and the pending status owed to Workable were queued after commit, and the
+    # email sent the candidate their link
+    assert len(callbacks) == 2
     assert len(mail.outbox) == 1
     assert candidate_assessment.candidate_token in mail.outbox[0].body
 

@@ -1,0 +1,123 @@
+"""The per-token rate limit: never more than `limit` slots in any window, across processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from workable.ratelimit import FileRateLimiter, Rate, RedisRateLimiter, token_key
+
+RATE = Rate(limit=10, window=2.0)
+
+
+def max_in_window(slots: list[float], window: float) -> int:
+    """The most slots in any half-open window [t, t + window)."""
+    ordered = sorted(slots)
+    best = 0
+    start = 0
+    for end, slot in enumerate(ordered):
+        while slot - ordered[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def reserve_many(limiter, key: str, count: int) -> list[float]:
+    now = time.time()
+    return [now + limiter.reserve(key) for _ in range(count)]
+
+
+def test_the_key_is_a_hash_not_the_token():
+    key = token_key("wk-secret-token")
+    assert "wk-secret" not in key
+    assert len(key) == 32
+    assert key == token_key("wk-secret-token")
+
+
+def test_file_limiter_hands_out_future_slots_never_more_than_limit_per_window(tmp_path):
+    limiter = FileRateLimiter(tmp_path, RATE)
+
+    slots = reserve_many(limiter, "k", 35)
+
+    # the first ten now, then ten per window, in order
+    assert slots[9] - slots[0] < 0.5
+    assert slots[10] - slots[0] >= RATE.window - 0.05
+    assert max_in_window(slots, RATE.window - 0.05) <= RATE.limit
+
+
+def test_a_block_moves_every_slot_past_it(tmp_path):
+    limiter = FileRateLimiter(tmp_path, RATE)
+    limiter.block("k", 5)
+
+    assert limiter.reserve("k") >= 4.9
+    assert limiter.reserve("other") < 0.1
+
+
+def _reserve_in_process(directory: str, key: str, count: int, queue) -> None:
+    limiter = FileRateLimiter(Path(directory), RATE)
+    queue.put(reserve_many(limiter, key, count))
+
+
+def test_file_limiter_holds_across_processes(tmp_path):
+    queue: multiprocessing.Queue[list[float]] = multiprocessing.get_context("fork").Queue()
+    processes = [
+        multiprocessing.get_context("fork").Process(
+            target=_reserve_in_process, args=(str(tmp_path), "shared", 15, queue)
+        )
+        for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    slots = [slot for _ in processes for slot in queue.get(timeout=30)]
+    for process in processes:
+        process.join(timeout=30)
+
+    assert len(slots) == 60
+    assert max_in_window(slots, RATE.window - 0.05) <= RATE.limit
+
+
+@pytest.fixture
+def redis_client():
+    url = os.environ.get("REDIS_URL", "")
+    client = redis.Redis.from_url(url)
+    yield client
+    client.close()
+
+
+@pytest.mark.redis
+def test_redis_limiter_holds_across_processes(redis_client):
+    key = uuid.uuid4().hex
+
+    def worker(queue) -> None:
+        limiter = RedisRateLimiter(redis.Redis.from_url(os.environ["REDIS_URL"]), RATE)
+        queue.put(reserve_many(limiter, key, 15))
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [context.Process(target=worker, args=(queue,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    slots = [slot for _ in processes for slot in queue.get(timeout=30)]
+    for process in processes:
+        process.join(timeout=30)
+
+    assert len(slots) == 60
+    assert max_in_window(slots, RATE.window - 0.05) <= RATE.limit
+    # and the key holds no token, only the hash's slots
+    assert redis_client.zcard(f"workable:rate:{key}:slots") > 0
+
+
+@pytest.mark.redis
+def test_redis_limiter_honours_a_block(redis_client):
+    limiter = RedisRateLimiter(redis_client, RATE)
+    key = uuid.uuid4().hex
+
+    limiter.block(key, 3)
+
+    assert 2.9 <= limiter.reserve(key) <= 3.1

@@ -1,0 +1,325 @@
+"""What Workable is owed for a status change, and how each of those deliveries is sent.
+
+`record_status_change` runs inside the status change's transaction (through the provider hook)
+and writes the deliveries with their exact bodies, built from the database state at that moment
+(contract §3, §4): the `PUT callback_url`; on `completed` also the timeline note with the
+recommendation and the enabled report links, and one custom-attribute write per enabled field
+mapping. `send` is the sender the outbox calls for one claimed delivery; it reads the token only
+then, and takes every request's slot from the per-token rate limit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from assessments.lifecycle import STATUS_RANK, StatusChange
+from assessments.models import CandidateAssessment
+from harver_integration.crypto import SecretDecryptionError
+from integrations import outbox
+from integrations.models import (
+    AssessmentFieldMapping,
+    AtsCredential,
+    AtsInvitation,
+    Delivery,
+    Integration,
+    ReportSettings,
+)
+from integrations.report_links import ReportLinks, report_links
+from integrations.transport import Exchange, PermanentError, Postponed, TransientError
+from workable.client import WorkableClient
+from workable.ratelimit import RateLimiter, get_rate_limiter, token_key
+
+logger = logging.getLogger(__name__)
+
+Status = CandidateAssessment.Status
+Kind = Delivery.Kind
+
+# The statuses Workable knows (contract §3); `started` is ours alone.
+SENT_STATUSES = (Status.PENDING, Status.COMPLETED, Status.EXPIRED, Status.REJECTED)
+GRADES = {
+    CandidateAssessment.Recommendation.GREAT_FIT: "excelled",
+    CandidateAssessment.Recommendation.GOOD_FIT: "passed",
+    CandidateAssessment.Recommendation.POOR_FIT: "failed",
+}
+# A reserved rate-limit slot is used only this close to its time; a task that runs later takes
+# a new one, so late requests never crowd into a window that is already full.
+SEND_NOW_WITHIN = datetime.timedelta(milliseconds=20)
+LIMITER_DOWN_RETRY = datetime.timedelta(seconds=1)
+
+
+# --- Writing what is owed -------------------------------------------------------------------
+
+
+def record_status_change(invitation: AtsInvitation, change: StatusChange) -> list[Delivery]:
+    """The deliveries a status change causes; call inside the change's transaction."""
+    if change.current not in SENT_STATUSES:
+        return []
+    candidate_assessment = change.candidate_assessment
+    integration = invitation.integration
+    deliveries = [status_delivery(invitation, candidate_assessment, change.current)]
+    if change.current == Status.COMPLETED:
+        links = _links(integration, candidate_assessment)
+        deliveries.append(comment_delivery(candidate_assessment, links))
+        deliveries.extend(field_deliveries(integration, candidate_assessment))
+    return outbox.add(integration, deliveries)
+
+
+def record_repeated_invitation(invitation: AtsInvitation) -> list[Delivery]:
+    """Workable asked again for a completed assessment: its result goes to the new callback."""
+    candidate_assessment = invitation.candidate_assessment
+    if candidate_assessment.status != Status.COMPLETED:
+        return []
+    delivery = status_delivery(invitation, candidate_assessment, Status.COMPLETED)
+    return outbox.add(invitation.integration, [delivery])
+
+
+def _links(integration: Integration, candidate_assessment: CandidateAssessment) -> ReportLinks:
+    report_settings = ReportSettings.objects.filter(integration=integration).first()
+    return report_links(
+        report_settings or ReportSettings(integration=integration), candidate_assessment
+    )
+
+
+def _duration(value: datetime.timedelta | None) -> str:
+    seconds = int(value.total_seconds()) if value else 0
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _recommendation(candidate_assessment: CandidateAssessment) -> str:
+    return str(candidate_assessment.get_recommendation_display())
+
+
+def summary(candidate_assessment: CandidateAssessment) -> str:
+    if candidate_assessment.summary:
+        return candidate_assessment.summary
+    scores = candidate_assessment.competency_scores or {}
+    text = f"{_recommendation(candidate_assessment)}."
+    if scores:
+        name, score = max(scores.items(), key=lambda item: item[1])
+        text += f" Strongest: {name} ({score})."
+    return text
+
+
+def completed_body(candidate_assessment: CandidateAssessment, links: ReportLinks) -> dict[str, Any]:
+    """The exact body of the `completed` results callback (contract §3)."""
+    recommendation = CandidateAssessment.Recommendation(candidate_assessment.recommendation)
+    return {
+        "status": "completed",
+        "results_url": links.results_url,
+        "assessment": {
+            "score": str(candidate_assessment.score),
+            "grade": GRADES[recommendation],
+            "summary": summary(candidate_assessment),
+            "details": dict(candidate_assessment.competency_scores or {}),
+            "duration": _duration(candidate_assessment.duration),
+        },
+        "attachments": [link.as_attachment() for link in links.attachments],
+    }
+
+
+def status_delivery(
+    invitation: AtsInvitation, candidate_assessment: CandidateAssessment, status: str
+) -> Delivery:
+    if status == Status.COMPLETED:
+        links = _links(invitation.integration, candidate_assessment)
+        body = completed_body(candidate_assessment, links)
+    else:
+        body = {"status": str(status)}
+    return Delivery(
+        candidate_assessment=candidate_assessment,
+        kind=Kind.STATUS,
+        label=f"Status {status}",
+        url=invitation.callback_url,
+        payload=body,
+        rank=STATUS_RANK[Status(status)],
+    )
+
+
+def comment_body(candidate_assessment: CandidateAssessment, links: ReportLinks) -> str:
+    lines = [
+        f'Harver assessment "{candidate_assessment.assessment.name}" completed: '
+        f"{_recommendation(candidate_assessment)}, matching score "
+        f"{candidate_assessment.score}/100.",
+        summary(candidate_assessment),
+        *(f"{link.description}: {link.url}" for link in links.note_links),
+    ]
+    return "\n".join(lines)
+
+
+def comment_delivery(candidate_assessment: CandidateAssessment, links: ReportLinks) -> Delivery:
+    """The timeline note; its author (member_id) is added when sending, so a fix applies."""
+    return Delivery(
+        candidate_assessment=candidate_assessment,
+        kind=Kind.COMMENT,
+        label="Timeline note",
+        payload={
+            "comment": {
+                "body": comment_body(candidate_assessment, links),
+                "policy": list(settings.WORKABLE_COMMENT_POLICY),
+            }
+        },
+    )
+
+
+def field_value(mapping: AssessmentFieldMapping, candidate_assessment: CandidateAssessment) -> str:
+    if mapping.score == AssessmentFieldMapping.Score.OVERALL:
+        return str(candidate_assessment.score)
+    if mapping.score == AssessmentFieldMapping.Score.RECOMMENDATION:
+        return _recommendation(candidate_assessment)
+    name = mapping.competency.name if mapping.competency else ""
+    score = (candidate_assessment.competency_scores or {}).get(name)
+    return "" if score is None else str(score)
+
+
+def field_deliveries(
+    integration: Integration, candidate_assessment: CandidateAssessment
+) -> list[Delivery]:
+    mappings = (
+        AssessmentFieldMapping.objects.filter(
+            integration=integration,
+            assessment_id=candidate_assessment.assessment_id,
+            send_status=True,
+        )
+        .exclude(ats_field_id="")
+        .select_related("competency", "assessment")
+    )
+    deliveries = []
+    for mapping in mappings:
+        value = field_value(mapping, candidate_assessment)
+        if not value:
+            continue
+        deliveries.append(
+            Delivery(
+                candidate_assessment=candidate_assessment,
+                kind=Kind.FIELD,
+                label=f"Field {mapping.ats_field_id} ({mapping.score_label})",
+                payload={"custom_attribute_key": mapping.ats_field_id, "value": value},
+            )
+        )
+    return deliveries
+
+
+# --- Sending one delivery -------------------------------------------------------------------
+
+
+class DeliveryBudget:
+    """A delivery's way through the per-token rate limit (see `workable.ratelimit`).
+
+    The first request may use the slot the delivery reserved when it was postponed; any other
+    reserves a new one. A slot that is not now postpones the delivery to it; nothing sleeps.
+    """
+
+    def __init__(self, delivery: Delivery, key: str, limiter: RateLimiter) -> None:
+        self.key = key
+        self.limiter = limiter
+        self._reserved = delivery.rate_slot_at
+
+    def take(self) -> None:
+        now = timezone.now()
+        reserved, self._reserved = self._reserved, None
+        tolerance = datetime.timedelta(seconds=settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2)
+        if reserved is not None and reserved - SEND_NOW_WITHIN <= now <= reserved + tolerance:
+            return
+        try:
+            delay = self.limiter.reserve(self.key)
+        except (redis.RedisError, OSError) as error:
+            logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
+            raise Postponed(now + LIMITER_DOWN_RETRY, reserved=False) from None
+        if delay <= SEND_NOW_WITHIN.total_seconds():
+            return
+        raise Postponed(now + datetime.timedelta(seconds=delay), reserved=True)
+
+    def block(self, seconds: float) -> None:
+        try:
+            self.limiter.block(self.key, seconds)
+        except (redis.RedisError, OSError) as error:
+            logger.warning("Rate limiter unavailable (%s); 429 not shared", type(error).__name__)
+
+
+def _credential(delivery: Delivery) -> tuple[AtsCredential, str]:
+    try:
+        credential = delivery.integration.ats_credential
+    except AtsCredential.DoesNotExist:
+        credential = None
+    if credential is None or not credential.has_token or not credential.subdomain:
+        raise PermanentError("No Workable subdomain and API token are set (Credentials).")
+    try:
+        token = credential.token
+    except SecretDecryptionError:
+        raise PermanentError(
+            "The stored Workable API token cannot be decrypted with the configured keys."
+        ) from None
+    if not token:
+        raise PermanentError("No Workable API token is set (Credentials).")
+    return credential, token
+
+
+def _candidate_id(client: WorkableClient, delivery: Delivery) -> str:
+    """Workable's id of the candidate, found by email and job once and kept for the others."""
+    if delivery.remote_ref:
+        return delivery.remote_ref
+    candidate_assessment = delivery.candidate_assessment
+    try:
+        shortcode = candidate_assessment.ats_invitation.job_shortcode
+    except AtsInvitation.DoesNotExist:
+        shortcode = ""
+    found = client.find_candidates(email=candidate_assessment.email, shortcode=shortcode)
+    candidate_id = str(found[0].get("id") or "") if found else ""
+    if not candidate_id:
+        job = f" in job {shortcode}" if shortcode else ""
+        raise TransientError(f"Workable has no candidate with this email{job} yet.")
+    Delivery.objects.filter(
+        candidate_assessment=candidate_assessment,
+        kind__in=[Kind.COMMENT, Kind.FIELD],
+        remote_ref="",
+    ).update(remote_ref=candidate_id)
+    delivery.remote_ref = candidate_id
+    return candidate_id
+
+
+def _writes_proven(credential: AtsCredential) -> None:
+    """A write succeeded, so the token has w_candidates (contract §4: proven only this way)."""
+    verification = dict(credential.verification or {})
+    scopes = dict(verification.get("scopes") or {})
+    if scopes.get("w_candidates") == "verified":
+        return
+    scopes["w_candidates"] = "verified"
+    verification["scopes"] = scopes
+    AtsCredential.objects.filter(pk=credential.pk).update(verification=verification)
+
+
+def send(delivery: Delivery) -> Exchange:
+    """Send one claimed delivery to Workable; raise a transport error when it did not land."""
+    credential, token = _credential(delivery)
+    budget = DeliveryBudget(delivery, token_key(token), get_rate_limiter())
+    with WorkableClient(subdomain=credential.subdomain, token=token, budget=budget) as client:
+        if delivery.kind == Kind.STATUS:
+            return client.put_assessment_result(delivery.url, delivery.payload)
+        candidate_id = _candidate_id(client, delivery)
+        if delivery.kind == Kind.COMMENT:
+            member_id = credential.note_author_member_id
+            if not member_id:
+                raise PermanentError(
+                    "No timeline note author is chosen (Credentials, Harver to ATS)."
+                )
+            comment = delivery.payload.get("comment") or {}
+            exchange = client.create_comment(
+                candidate_id,
+                member_id=member_id,
+                body=str(comment.get("body", "")),
+                policy=list(comment.get("policy") or []),
+            )
+        else:
+            exchange = client.update_custom_attribute_value(
+                candidate_id,
+                key=str(delivery.payload["custom_attribute_key"]),
+                value=str(delivery.payload["value"]),
+            )
+    _writes_proven(credential)
+    return exchange

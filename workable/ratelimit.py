@@ -1,0 +1,190 @@
+"""Workable's request limit per account token (contract §5), shared by every worker process.
+
+Workable allows 10 requests per 10 seconds per token. Workers never sleep to respect it: each
+request first reserves a send time ("slot") in a log shared by all processes, and a slot in the
+future makes the delivery wait in the database until then. The log holds at most `limit` slots
+in any window of `window + margin` seconds; the margin absorbs the time between a slot and the
+request's arrival at Workable, so Workable never counts more than `limit` in its own window.
+
+Slots are appended in non-decreasing order: a new slot is the latest of now, the end of a block
+(a 429's Retry-After) and the `limit`-th latest slot plus the window. So any `limit + 1`
+consecutive slots span at least the window, whatever the number of processes.
+
+With REDIS_URL the log is a Redis sorted set updated by one Lua script (atomic, timed by the
+Redis clock, shared across machines). The embedded default keeps it in a file under VAR_DIR
+behind an exclusive lock, which holds across the processes of one machine. Keys are a hash of
+the token, never the token.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import redis
+from django.conf import settings
+
+KEY_PREFIX = "workable:rate"
+
+RESERVE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local slot = now
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked > slot then slot = blocked end
+local count = redis.call('ZCARD', KEYS[1])
+if count > 0 then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if tonumber(last[2]) > slot then slot = tonumber(last[2]) end
+end
+if count >= limit then
+  local kth = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+  local earliest = tonumber(kth[2]) + window
+  if earliest > slot then slot = earliest end
+end
+redis.call('ZADD', KEYS[1], slot, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) * 1000) + 1000)
+return {tostring(slot), tostring(now)}
+"""
+
+BLOCK_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local blocked_until = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if blocked_until > current then
+  local ttl = math.ceil(tonumber(ARGV[1]) * 1000) + 1000
+  redis.call('SET', KEYS[1], tostring(blocked_until), 'PX', ttl)
+end
+return tostring(blocked_until)
+"""
+
+
+def token_key(token: str) -> str:
+    """The limiter's name for a token: a hash, so the token itself is never stored or shown."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    window: float
+
+    @classmethod
+    def from_settings(cls) -> Rate:
+        return cls(
+            limit=settings.WORKABLE_RATE_LIMIT_REQUESTS,
+            window=settings.WORKABLE_RATE_LIMIT_WINDOW_SECONDS
+            + settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS,
+        )
+
+
+class RateLimiter(Protocol):
+    def reserve(self, key: str) -> float:
+        """Reserve the next free slot for `key`; return its delay from now, in seconds (≥ 0)."""
+
+    def block(self, key: str, seconds: float) -> None:
+        """No slot for `key` earlier than `seconds` from now (Workable said 429)."""
+
+
+class RedisRateLimiter:
+    def __init__(self, client: redis.Redis, rate: Rate) -> None:
+        self.client = client
+        self.rate = rate
+        self._reserve = client.register_script(RESERVE_SCRIPT)
+        self._block = client.register_script(BLOCK_SCRIPT)
+
+    def reserve(self, key: str) -> float:
+        slot, now = self._reserve(
+            keys=[f"{KEY_PREFIX}:{key}:slots", f"{KEY_PREFIX}:{key}:blocked"],
+            args=[self.rate.limit, self.rate.window, uuid.uuid4().hex],
+        )
+        return max(0.0, float(slot) - float(now))
+
+    def block(self, key: str, seconds: float) -> None:
+        self._block(keys=[f"{KEY_PREFIX}:{key}:blocked"], args=[max(0.0, seconds)])
+
+
+@dataclass
+class _FileState:
+    slots: list[float]
+    blocked: float
+
+    @classmethod
+    def parse(cls, raw: str) -> _FileState:
+        data = json.loads(raw) if raw else {}
+        return cls(
+            slots=[float(slot) for slot in data.get("slots", [])],
+            blocked=float(data.get("blocked", 0.0)),
+        )
+
+    def dumps(self) -> str:
+        return json.dumps({"slots": self.slots, "blocked": self.blocked})
+
+
+class FileRateLimiter:
+    """The same log in a JSON file per key, read and written only under an exclusive `flock`."""
+
+    def __init__(self, directory: Path, rate: Rate) -> None:
+        self.directory = directory
+        self.rate = rate
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _update(self, key: str, change: Callable[[_FileState, float], float]) -> float:
+        with (self.directory / f"{key}.json").open("a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                handle.seek(0)
+                state = _FileState.parse(handle.read())
+                result = change(state, time.time())
+                handle.seek(0)
+                handle.truncate()
+                handle.write(state.dumps())
+                handle.flush()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return result
+
+    def reserve(self, key: str) -> float:
+        rate = self.rate
+
+        def change(state: _FileState, now: float) -> float:
+            slots = [slot for slot in state.slots if slot > now - rate.window]
+            slot = max([now, state.blocked, *slots[-1:]])
+            if len(slots) >= rate.limit:
+                slot = max(slot, slots[-rate.limit] + rate.window)
+            state.slots = [*slots, slot]
+            return slot - now
+
+        return max(0.0, self._update(key, change))
+
+    def block(self, key: str, seconds: float) -> None:
+        def change(state: _FileState, now: float) -> float:
+            state.blocked = max(state.blocked, now + seconds)
+            return 0.0
+
+        self._update(key, change)
+
+
+@cache
+def _limiter(redis_url: str, var_dir: str, rate: Rate) -> RateLimiter:
+    if redis_url:
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+        return RedisRateLimiter(client, rate)
+    return FileRateLimiter(Path(var_dir) / "ratelimit", rate)
+
+
+def get_rate_limiter() -> RateLimiter:
+    """This process's limiter for the configured store and rate (one Redis pool per process)."""
+    return _limiter(settings.REDIS_URL, str(settings.VAR_DIR), Rate.from_settings())

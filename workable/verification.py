@@ -1,0 +1,211 @@
+"""Does the stored "Harver to ATS" token work? Ask Workable (contract §4), name each problem.
+
+Used by the enable checks and by the admin's "Verify credentials" button. Every call goes to the
+configured Workable base URL for the integration's subdomain (listings follow `paging.next` only
+within it), through the same client, time-outs and per-token rate limit as the deliveries.
+What was found is kept on the credential (`verification`, `verified_at`) for the admin.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from django.utils import timezone
+
+from harver_integration.crypto import SecretDecryptionError
+from integrations.models import AssessmentFieldMapping, AtsCredential, Integration
+from integrations.providers import CredentialCheck
+from integrations.transport import PermanentError, TransientError
+from workable.client import WorkableClient, api_base_url
+from workable.ratelimit import RateLimiter, get_rate_limiter, token_key
+
+# Verification runs in the admin's request: it may wait this long, in total, for rate-limit slots.
+MAX_WAIT_SECONDS = 10.0
+# The readable scopes we check, with the call that needs each (contract §4).
+READ_SCOPES = ("r_jobs", "r_candidates", "r_requisitions")
+WRITE_SCOPE = "w_candidates"
+
+
+class WaitingBudget:
+    """The rate limit for an interactive check: wait briefly for a slot rather than fail."""
+
+    def __init__(self, key: str, limiter: RateLimiter, max_wait: float = MAX_WAIT_SECONDS) -> None:
+        self.key = key
+        self.limiter = limiter
+        self.remaining = max_wait
+
+    def take(self) -> None:
+        try:
+            delay = self.limiter.reserve(self.key)
+        except (redis.RedisError, OSError) as error:
+            raise TransientError(
+                f"The rate limiter is unavailable ({type(error).__name__}); try again shortly."
+            ) from None
+        if delay > self.remaining:
+            raise TransientError(
+                f"The token's request limit is in use by deliveries; try again in {delay:.0f} s."
+            )
+        self.remaining -= delay
+        time.sleep(delay)
+
+    def block(self, seconds: float) -> None:
+        self.limiter.block(self.key, seconds)
+
+
+def _members(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    members = []
+    for member in raw:
+        member_id = str(member.get("id") or "")
+        if member_id:
+            name = str(member.get("name") or "").strip()
+            email = str(member.get("email") or "").strip()
+            label = f"{name} ({email})" if name and email else name or email or member_id
+            members.append((member_id, label))
+    return members
+
+
+def _attribute_keys(raw: list[dict[str, Any]]) -> set[str]:
+    return {str(item.get("key") or item.get("id") or "") for item in raw} - {""}
+
+
+def _scope_problem(scope: str, error: PermanentError) -> str:
+    if error.exchange.http_status == 403:
+        return (
+            f"The token lacks the {scope} scope: generate a token with the scopes r_jobs, "
+            "r_candidates, w_candidates and r_requisitions."
+        )
+    return f"Checking the {scope} scope failed: {error}"
+
+
+def check(integration: Integration) -> CredentialCheck:
+    """Ask Workable about the stored credentials and the configuration that depends on them."""
+    credential = AtsCredential.objects.filter(integration=integration).first()
+    if credential is None or not credential.subdomain or not credential.has_token:
+        return CredentialCheck(
+            problems=["Enter the Workable subdomain and API token first (Harver to ATS tab)."],
+            findings=[],
+            members=[],
+        )
+    try:
+        token = credential.token or ""
+    except SecretDecryptionError:
+        return CredentialCheck(
+            problems=["The stored API token cannot be decrypted; paste the token again."],
+            findings=[],
+            members=[],
+        )
+    site = api_base_url(credential.subdomain)
+    budget = WaitingBudget(token_key(token), get_rate_limiter())
+    problems: list[str] = []
+    findings: list[str] = []
+    scopes: dict[str, str] = {}
+    members: list[tuple[str, str]] = []
+    attribute_keys: set[str] | None = None
+    with WorkableClient(subdomain=credential.subdomain, token=token, budget=budget) as client:
+        calls: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
+            ("r_jobs", lambda: client.list_jobs(limit=1)),
+            ("r_candidates", lambda: client.list_candidates(limit=1)),
+            ("r_requisitions", lambda: client.list_requisitions(limit=1)),
+        ]
+        try:
+            for scope, call in calls:
+                try:
+                    call()
+                except PermanentError as error:
+                    if error.exchange.http_status == 401:
+                        problems.append(
+                            "Workable refused the API token (HTTP 401): it is wrong, expired or "
+                            "revoked. Generate a new token in Workable and paste it on the "
+                            "Harver to ATS tab."
+                        )
+                        raise
+                    if error.exchange.http_status == 404:
+                        problems.append(f"Workable has no account at {site}: check the subdomain.")
+                        raise
+                    scopes[scope] = "missing"
+                    problems.append(_scope_problem(scope, error))
+                else:
+                    scopes[scope] = "verified"
+            findings.append("Workable accepted the API token.")
+            try:
+                members = _members(client.list_members())
+                findings.append(f"Workable lists {len(members)} member(s) who can author notes.")
+            except PermanentError as error:
+                problems.append(f"The member list could not be read: {error}")
+            try:
+                attribute_keys = _attribute_keys(client.list_custom_attributes())
+                findings.append(f"Workable has {len(attribute_keys)} custom attribute(s).")
+            except PermanentError as error:
+                problems.append(f"The custom attributes could not be read: {error}")
+        except PermanentError:
+            pass
+        except TransientError as error:
+            problems.append(f"Workable could not be asked: {error} Try again later.")
+    if scopes and len(scopes) == len(READ_SCOPES):
+        present = [scope for scope in READ_SCOPES if scopes[scope] == "verified"]
+        if present:
+            findings.append(f"Readable scopes present: {', '.join(present)}.")
+        previous = (credential.verification or {}).get("scopes") or {}
+        scopes[WRITE_SCOPE] = previous.get(WRITE_SCOPE) or "not yet verified"
+        findings.append(
+            f"{WRITE_SCOPE}: {scopes[WRITE_SCOPE]} (proven by the first note or field written)."
+        )
+        problems.extend(_configuration_problems(integration, credential, members, attribute_keys))
+    result = CredentialCheck(problems=problems, findings=findings, members=members)
+    _remember(credential, result, scopes, attribute_keys)
+    return result
+
+
+def _configuration_problems(
+    integration: Integration,
+    credential: AtsCredential,
+    members: list[tuple[str, str]],
+    attribute_keys: set[str] | None,
+) -> list[str]:
+    problems = []
+    member_ids = {member_id for member_id, _ in members}
+    if not credential.note_author_member_id:
+        problems.append(
+            "No timeline note author is chosen: pick a Workable member (Verify credentials)."
+        )
+    elif members and credential.note_author_member_id not in member_ids:
+        problems.append(
+            f"The timeline note author ({credential.note_author_member_id}) is not a member of "
+            "this Workable account: pick one from the member list."
+        )
+    if attribute_keys is not None:
+        mappings = (
+            AssessmentFieldMapping.objects.filter(integration=integration, send_status=True)
+            .exclude(ats_field_id="")
+            .select_related("assessment", "competency")
+        )
+        problems.extend(
+            f"{mapping.assessment.name}, {mapping.score_label}: the ATS Field Id "
+            f"'{mapping.ats_field_id}' is not a custom attribute in Workable."
+            for mapping in mappings
+            if mapping.ats_field_id not in attribute_keys
+        )
+    return problems
+
+
+def _remember(
+    credential: AtsCredential,
+    result: CredentialCheck,
+    scopes: dict[str, str],
+    attribute_keys: set[str] | None,
+) -> None:
+    now = timezone.now()
+    verification = {
+        "ok": result.ok,
+        "problems": result.problems,
+        "scopes": scopes,
+        "members": [{"id": member_id, "label": label} for member_id, label in result.members],
+        "custom_attributes": sorted(attribute_keys or []),
+        "checked_at": now.isoformat(),
+    }
+    AtsCredential.objects.filter(pk=credential.pk).update(
+        verification=verification, verified_at=now if result.ok else None
+    )
