@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connections
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from rest_framework.test import APIClient
 
@@ -74,6 +75,10 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+            # The sync API runs the test in a greenlet with its own context, and Django's
+            # connections are per context: close the ones opened there, or PostgreSQL keeps a
+            # session that stops the test database from being dropped.
+            connections.close_all()
 
 
 def new_page(browser: Browser, base_url: str, device: dict[str, Any]) -> Page:

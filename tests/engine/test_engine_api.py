@@ -105,7 +105,6 @@ def test_a_completed_event_may_leave_out_summary_and_duration(engine) -> None:
     candidate_assessment = CandidateAssessment.objects.get()
     assert candidate_assessment.summary == "Good fit. Strongest: Agreeableness (61)."
     assert candidate_assessment.competency_scores == {"Conscientiousness": 49, "Agreeableness": 61}
-    assert list(candidate_assessment.competency_scores) == ["Conscientiousness", "Agreeableness"]
     assert candidate_assessment.duration is not None
     assert (
         datetime.timedelta(minutes=10)

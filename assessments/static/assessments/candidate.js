@@ -1,5 +1,9 @@
 /* Progressive enhancement of the questionnaire: each answer is saved the moment it is chosen,
-   and the progress bar follows. Without this script the page's buttons save the answers. */
+   and the progress bar follows. Without this script the page's buttons save the answers.
+
+   One save request is in flight at a time, carrying the latest value of every answer changed
+   since the last one, and the page's own buttons wait for it: a slow save of an older value
+   can never reach the server after a newer one. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -7,12 +11,16 @@
   if (summary) {
     summary.focus();
   }
-  if (!form || !window.fetch || !window.FormData) {
+  if (!form || !window.fetch || !window.FormData || !window.Promise) {
     return;
   }
   var status = document.querySelector("[data-save-status]");
   var bar = document.querySelector("[data-progress-bar]");
   var count = document.querySelector("[data-progress-count]");
+  // Not form.action: the buttons named "action" shadow that property.
+  var url = form.getAttribute("action") || window.location.href;
+  var unsent = {};
+  var inFlight = null;
 
   function say(message) {
     if (status) {
@@ -20,21 +28,33 @@
     }
   }
 
-  form.addEventListener("change", function (event) {
-    var input = event.target;
-    if (!input.matches('input[type="radio"][name^="item-"]')) {
-      return;
+  function show(progress) {
+    if (bar) {
+      bar.max = progress.total;
+      bar.value = progress.answered;
     }
-    var fieldset = input.closest("fieldset");
-    if (fieldset) {
-      fieldset.classList.remove("item--error");
+    if (count) {
+      count.textContent = progress.answered + " of " + progress.total + " answered";
+    }
+    say("Answer saved.");
+  }
+
+  function flush() {
+    if (inFlight) {
+      return inFlight;
+    }
+    var names = Object.keys(unsent);
+    if (!names.length) {
+      return Promise.resolve();
     }
     var data = new FormData();
     data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
-    data.append(input.name, input.value);
     data.append("action", "autosave");
-    // Not form.action: the buttons named "action" shadow that property.
-    fetch(form.getAttribute("action") || window.location.href, {
+    names.forEach(function (name) {
+      data.append(name, unsent[name]);
+    });
+    unsent = {};
+    inFlight = fetch(url, {
       method: "POST",
       body: data,
       credentials: "same-origin",
@@ -46,18 +66,49 @@
         }
         return response.json();
       })
-      .then(function (progress) {
-        if (bar) {
-          bar.max = progress.total;
-          bar.value = progress.answered;
-        }
-        if (count) {
-          count.textContent = progress.answered + " of " + progress.total + " answered";
-        }
-        say("Answer saved.");
-      })
+      .then(show)
       .catch(function () {
         say("Not saved yet: your answers on this page are saved when you continue.");
+      })
+      .then(function () {
+        inFlight = null;
+        return flush();
       });
+    return inFlight;
+  }
+
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches('input[type="radio"][name^="item-"]')) {
+      return;
+    }
+    var fieldset = input.closest("fieldset");
+    if (fieldset) {
+      fieldset.classList.remove("item--error");
+    }
+    unsent[input.name] = input.value;
+    flush();
+  });
+
+  form.addEventListener("submit", function (event) {
+    if (!inFlight && !Object.keys(unsent).length) {
+      return;
+    }
+    event.preventDefault();
+    var submitter = event.submitter;
+    flush().then(function () {
+      if (form.requestSubmit) {
+        form.requestSubmit(submitter || undefined);
+        return;
+      }
+      if (submitter && submitter.name) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = submitter.name;
+        hidden.value = submitter.value;
+        form.appendChild(hidden);
+      }
+      form.submit();
+    });
   });
 })();
