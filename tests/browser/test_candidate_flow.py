@@ -2,7 +2,8 @@
 
 Workable invites Jane; she opens the link from her email on a laptop, accepts the terms, answers
 the first part with the mouse, half of the second, and leaves. Later she resumes on her phone,
-finishes the second part, answers the third with the keyboard alone, reviews and submits.
+finishes the second part, answers the third with the keyboard alone, reviews and submits. The
+stand-in Workable (pytest-httpserver on 127.0.0.1) then receives the `completed` result.
 
 Screenshots of every page go to a temporary folder; with UPDATE_SCREENSHOTS=1 they replace the
 candidate-*.png ones in docs/screenshots that docs/candidate-experience.md shows.
@@ -10,6 +11,7 @@ candidate-*.png ones in docs/screenshots that docs/candidate-experience.md shows
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -21,11 +23,15 @@ from django.conf import settings
 from django.core import mail
 from django.db import connections
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pytest_httpserver import HTTPServer
 from rest_framework.test import APIClient
+from werkzeug import Request, Response
 
 from assessments.models import CandidateAssessment
+from integrations import services
 from tests import candidate_support, factories
 from tests.candidate_support import ANSWERS, STATEMENTS
+from tests.processes import wait_until
 from tests.workable.conftest import enabled_integration_with_token, invitation_body
 
 pytestmark = [
@@ -50,6 +56,8 @@ PHONE: dict[str, Any] = {
     "is_mobile": True,
     "has_touch": True,
 }
+WORKABLE_TOKEN = "wk-token-0123456789"  # what enabled_integration_with_token sets
+CALLBACK_PATH = "/spi/v3/assessments/abc123/results"
 LIKERT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 
 
@@ -110,17 +118,54 @@ def answer_with_keyboard(page: Page, values: list[int]) -> None:
     page.keyboard.press("Enter")
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture
-def invited_jane(live_server, settings) -> str:
+def workable(httpserver: HTTPServer, settings: Any, tmp_path: Path) -> HTTPServer:
+    """The stand-in Workable: the results callback and the SPI v3 calls a completion causes."""
+    host = f"127.0.0.1:{httpserver.port}"
+    settings.WORKABLE_CALLBACK_ALLOWED_HOSTS = [host]
+    settings.WORKABLE_CALLBACK_ALLOW_INSECURE = True
+    settings.WORKABLE_API_BASE_URL = f"http://{host}/{{subdomain}}/spi/v3"
+    settings.WORKABLE_RATE_LIMIT_REQUESTS = 1000
+    settings.VAR_DIR = tmp_path
+
+    def answer(request: Request) -> Response:
+        if request.path.endswith("/candidates"):
+            return Response('{"candidates": [{"id": "ce4f2"}]}', content_type="application/json")
+        if request.path.endswith("/comments"):
+            return Response('{"id": "c1"}', status=201, content_type="application/json")
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(answer)
+    return httpserver
+
+
+def received_puts(workable: HTTPServer) -> list[dict[str, Any]]:
+    return [
+        json.loads(request.get_data())
+        for request, _ in workable.log
+        if request.method == "PUT" and request.path == CALLBACK_PATH
+    ]
+
+
+@pytest.fixture
+def invited_jane(live_server, settings, workable: HTTPServer) -> str:
     """Workable invites Jane to Acme's Store Associate Assessment; returns her emailed link."""
     settings.PUBLIC_BASE_URL = live_server.url
     account = factories.AccountFactory.create(name="Acme Retail")
     assessment = candidate_support.store_associate(account)
-    _, token = enabled_integration_with_token(account)
-    workable = APIClient()
-    workable.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    created = workable.post(
-        "/api/workable/assessments", invitation_body(str(assessment.pk)), format="json"
+    integration, token = enabled_integration_with_token(account)
+    services.set_ats_credentials(integration, note_author_member_id="3f9a")
+    ats = APIClient()
+    ats.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    created = ats.post(
+        "/api/workable/assessments",
+        invitation_body(str(assessment.pk), callback_url=workable.url_for(CALLBACK_PATH)),
+        format="json",
     )
     assert created.status_code == 201, created.content
     [email] = mail.outbox
@@ -130,7 +175,7 @@ def invited_jane(live_server, settings) -> str:
 
 
 def test_a_candidate_takes_the_assessment_leaves_half_way_and_resumes(
-    browser: Browser, live_server, invited_jane: str, screenshots: Path
+    browser: Browser, live_server, invited_jane: str, workable: HTTPServer, screenshots: Path
 ) -> None:
     # given Jane opens the link from her email on her laptop
     laptop = new_page(browser, live_server.url, LAPTOP)
@@ -224,6 +269,24 @@ def test_a_candidate_takes_the_assessment_leaves_half_way_and_resumes(
     phone.goto(invited_jane)
     expect(phone.get_by_role("heading", name="Thank you, Jane")).to_be_visible()
     phone.context.close()
+
+    # and the stand-in Workable receives the completed result with that score and its grade
+    assert wait_until(lambda: len(received_puts(workable)) == 2, timeout=10), workable.log
+    pending, completed = received_puts(workable)
+    assert pending == {"status": "pending"}
+    assert completed["status"] == "completed"
+    assert completed["results_url"].startswith(f"{live_server.url}/")
+    assert completed["assessment"] == {
+        "score": "78",
+        "grade": "excelled",
+        "summary": "Great fit. Strongest: Customer focus (94).",
+        "details": candidate_support.EXPECTED_SCORES,
+        "duration": completed["assessment"]["duration"],
+    }
+    assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", completed["assessment"]["duration"])
+    assert {request.headers["Authorization"] for request, _ in workable.log} == {
+        f"Bearer {WORKABLE_TOKEN}"
+    }
 
 
 def test_closed_links_show_clear_pages(
