@@ -273,7 +273,8 @@ class Answer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["candidate_assessment", "item"]
+        # By ids: ordering by the foreign keys would join items and competencies into every read.
+        ordering = ["candidate_assessment_id", "item_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["candidate_assessment", "item"], name="answer_one_per_item"
