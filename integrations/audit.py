@@ -6,11 +6,14 @@ from django.apps import apps
 SECRET_FIELDS = {
     "integrations.AtsCredential": ["token"],
     "integrations.InboundToken": ["token_hash"],
+    "engine.EngineApiKey": ["key_hash"],
 }
 AUDITED_MODELS = [
     "accounts.Account",
     "assessments.Assessment",
     "assessments.Competency",
+    "assessments.QuestionnaireItem",
+    "engine.EngineApiKey",
     "integrations.Integration",
     "integrations.AtsCredential",
     "integrations.InboundToken",

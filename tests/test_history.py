@@ -66,3 +66,13 @@ def test_it_records_enabling_and_disabling(integration):
 
     assert ["False", "True"] in changes
     assert ["True", "False"] in changes
+
+
+def test_it_records_engine_keys_without_their_hash(account):
+    from engine.models import EngineApiKey
+
+    key = EngineApiKey.objects.create(account=account, key_hash="0" * 64, key_last4="abcd")
+
+    (entry,) = entries_for(EngineApiKey, key.pk)
+    assert "key_hash" not in entry.changes_dict
+    assert "0" * 64 not in str(entry.changes)
