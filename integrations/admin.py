@@ -23,7 +23,8 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
 
 from accounts.admin_scope import AccountScopedAdmin
-from integrations import admin_views, services
+from integrations import admin_verification, admin_views, outbox, services
+from integrations.admin_deliveries import FailingFilter, delivery_health
 from integrations.models import AtsCredential, Integration
 
 AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
@@ -55,6 +56,7 @@ class IntegrationAdmin(AccountScopedAdmin):
         "setup_state",
         "ats_token_ends_with",
         "last_error_short",
+        delivery_health,
     )
     list_display_links = None
     list_filter = (
@@ -62,6 +64,7 @@ class IntegrationAdmin(AccountScopedAdmin):
         "is_enabled",
         "setup_state",
         HasErrorFilter,
+        FailingFilter,
         ("account", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("account", "ats_credential")
@@ -98,6 +101,9 @@ class IntegrationAdmin(AccountScopedAdmin):
             request, f"{len(enabled)} integration(s) disabled.", level=messages.SUCCESS
         )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
+        return outbox.with_delivery_health(super().get_queryset(request))
+
     def get_urls(self) -> list[URLPattern]:
         get, post = ("GET",), ("POST",)
         routes: list[tuple[str, str, AdminView, tuple[str, ...]]] = [
@@ -112,6 +118,8 @@ class IntegrationAdmin(AccountScopedAdmin):
             ("assessments/", "assessments", admin_views.save_assessments, post),
             ("assessments/refresh/", "assessments_refresh", admin_views.refresh_assessments, post),
             ("reports/", "reports", admin_views.save_reports, post),
+            ("credentials/verify/", "verify", admin_verification.verify, get + post),
+            ("credentials/note-author/", "note_author", admin_verification.save_note_author, post),
         ]
         own = [
             path(

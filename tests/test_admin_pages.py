@@ -27,6 +27,8 @@ from integrations import services, token_reveal
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
+    Delivery,
+    DeliveryAttempt,
     InboundToken,
     Integration,
     ReportSettings,
@@ -44,7 +46,7 @@ pytestmark = pytest.mark.usefixtures("private_cache")
 
 WORKABLE_TOKEN = "wk-live-4f1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Admins that only show what was recorded: no add or delete pages to open.
-READ_ONLY_MODELS = (LogEntry, EngineEvent)
+READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery)
 OVERVIEW_TABS = [
     "",
     "credentials=ats-to-harver",
@@ -667,6 +669,37 @@ def _make_engine_events(count: int, member: User) -> None:
     )
 
 
+def _make_deliveries(count: int, member: User) -> None:
+    account = Account.objects.filter(members=member).first() or factories.AccountFactory.create()
+    account.members.add(member)
+    integration = Integration.objects.create(account=account, provider="workable")
+    candidate = factories.CandidateAssessmentFactory.create(
+        assessment=factories.AssessmentFactory.create(account=account)
+    )
+    now = timezone.now()
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(
+            integration=integration,
+            candidate_assessment=candidate,
+            kind=Delivery.Kind.STATUS,
+            label="Status pending",
+            payload={"status": "pending"},
+            next_attempt_at=now,
+        )
+        for _ in range(count)
+    )
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            delivery=delivery,
+            integration=integration,
+            number=1,
+            started_at=now,
+            outcome=DeliveryAttempt.Outcome.TRANSIENT,
+        )
+        for delivery in deliveries
+    )
+
+
 def _make_users(count: int, member: User) -> None:
     start = User.objects.count()
     User.objects.bulk_create(User(username=f"bulk{start + n}") for n in range(count))
@@ -689,11 +722,12 @@ ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     Integration: _make_integrations,
     EngineApiKey: _make_engine_keys,
     EngineEvent: _make_engine_events,
+    Delivery: _make_deliveries,
     User: _make_users,
     Group: _make_groups,
     LogEntry: _make_log_entries,
 }
-SCOPED_MODELS = [Account, Assessment, Integration, EngineApiKey, EngineEvent]
+SCOPED_MODELS = [Account, Assessment, Integration, EngineApiKey, EngineEvent, Delivery]
 
 
 def test_it_knows_how_to_fill_every_list_page():
