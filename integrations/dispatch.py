@@ -10,12 +10,21 @@ from integrations.models import AtsInvitation
 FINISHED_WITHOUT_RESULT = (CandidateAssessment.Status.EXPIRED, CandidateAssessment.Status.REJECTED)
 
 
-def on_candidate_status_change(change: StatusChange) -> None:
-    invitation = (
+def _invitation(candidate_assessment: CandidateAssessment) -> AtsInvitation | None:
+    # An invitation created by an ATS call is already attached (with its integration) to the
+    # candidate assessment it creates: no need to read it back.
+    if CandidateAssessment.ats_invitation.is_cached(candidate_assessment):
+        cached: AtsInvitation | None = getattr(candidate_assessment, "ats_invitation", None)
+        return cached
+    return (
         AtsInvitation.objects.select_related("integration")
-        .filter(candidate_assessment_id=change.candidate_assessment.pk)
+        .filter(candidate_assessment_id=candidate_assessment.pk)
         .first()
     )
+
+
+def on_candidate_status_change(change: StatusChange) -> None:
+    invitation = _invitation(change.candidate_assessment)
     if invitation is None:
         return
     if change.current in FINISHED_WITHOUT_RESULT and invitation.is_live:

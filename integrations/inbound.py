@@ -113,11 +113,10 @@ def invite(integration: Integration, request: InvitationRequest) -> InvitationOu
 
     The candidate assessment, its ATS side and everything they cause (the invitation email, the
     statuses owed to the ATS) are written in one transaction; the email task is published only
-    after it commits.
+    after it commits. A repeat is found by the unique constraint on live invitations, not by a
+    query first: new invitations are the common case, and the constraint decides under
+    concurrency anyway.
     """
-    existing = _live_invitation(integration, request)
-    if existing is not None:
-        return _repeat(integration, existing, request.callback_url)
 
     def attach(candidate_assessment: CandidateAssessment) -> None:
         AtsInvitation.objects.create(
@@ -146,7 +145,7 @@ def invite(integration: Integration, request: InvitationRequest) -> InvitationOu
             if integration.pattern == Pattern.ATS_FIRST_AD_HOC:
                 publish_after_commit(send_invitation_email, candidate_assessment.pk)
     except IntegrityError:
-        # Another request for the same invitation committed first: answer with that one.
+        # The ATS asked for this invitation before (perhaps at the same moment): answer with it.
         existing = _live_invitation(integration, request)
         if existing is None:
             raise

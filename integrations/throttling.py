@@ -47,12 +47,14 @@ class IntegrationRateThrottle(BaseThrottle):
         return False
 
     def _count(self, key: str) -> int:
-        cache.add(key, 0, timeout=self.window + 1)
+        # Increment first: the key exists for all but the first request of a window, so the
+        # common case costs one increment, not an add and an increment.
         try:
             return int(cache.incr(key))
         except ValueError:
-            cache.add(key, 1, timeout=self.window + 1)
-            return 1
+            if cache.add(key, 1, timeout=self.window + 1):
+                return 1
+            return int(cache.incr(key))
 
     def wait(self) -> float:
         return float(self.retry_after)
