@@ -59,7 +59,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _reported() -> QuerySet[CandidateAssessment]:
-    """Candidate assessments with what a report reads, in three queries."""
+    """Candidate assessments with their assessment, account and status history loaded."""
     return CandidateAssessment.objects.select_related("assessment", "account").prefetch_related(
         "events"
     )
