@@ -12,17 +12,13 @@ candidate-*.png ones in docs/screenshots that docs/candidate-experience.md shows
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core import mail
-from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pytest_httpserver import HTTPServer
 from rest_framework.test import APIClient
 from werkzeug import Request, Response
@@ -30,25 +26,16 @@ from werkzeug import Request, Response
 from assessments.models import CandidateAssessment
 from integrations import services
 from tests import candidate_support, factories
+from tests.browser.conftest import TIMEOUT_MS
 from tests.candidate_support import ANSWERS, STATEMENTS
 from tests.processes import wait_until
 from tests.workable.conftest import enabled_integration_with_token, invitation_body
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 LAPTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
@@ -59,34 +46,6 @@ PHONE: dict[str, Any] = {
 WORKABLE_TOKEN = "wk-token-0123456789"  # what enabled_integration_with_token sets
 CALLBACK_PATH = "/spi/v3/assessments/abc123/results"
 LIKERT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        folder = Path(settings.BASE_DIR) / "docs" / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    return tmp_path
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # The sync API runs the test in a greenlet with its own context, and Django's
-            # connections are per context: close the ones opened there, or PostgreSQL keeps a
-            # session that stops the test database from being dropped.
-            connections.close_all()
 
 
 def new_page(browser: Browser, base_url: str, device: dict[str, Any]) -> Page:

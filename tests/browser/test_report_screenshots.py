@@ -10,60 +10,23 @@ with UPDATE_SCREENSHOTS=1 they replace docs/screenshots/reports-*.png that docs/
 from __future__ import annotations
 
 import datetime
-import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from assessments.models import CandidateAssessment, CandidateAssessmentEvent
 from assessments.reports import ReportType, report_url
 from integrations.models import AtsInvitation
 from tests import factories
+from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        folder = Path(settings.BASE_DIR) / "docs" / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    return tmp_path
-
-
-@pytest.fixture
-def browser(live_server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def new_page(browser: Browser, live_server, *, width: int = 1280, height: int = 800) -> Page:
@@ -75,17 +38,7 @@ def new_page(browser: Browser, live_server, *, width: int = 1280, height: int = 
 
 
 @pytest.fixture
-def migrated_rows() -> None:
-    """Content types and the other rows post_migrate creates, whatever ran before.
-
-    A transactional test with serialized_rollback flushes without post_migrate and leaves them
-    to be restored by the next such test; this one does not restore, so it recreates them.
-    """
-    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
-
-
-@pytest.fixture
-def priya(migrated_rows: None) -> CandidateAssessment:
+def priya() -> CandidateAssessment:
     """Priya Sharma, invited from Workable for a Store Associate job, completed: 82, great fit."""
     acme = factories.AccountFactory.create(name="Acme Retail")
     assessment = factories.AssessmentFactory.create(

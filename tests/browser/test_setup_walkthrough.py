@@ -8,15 +8,12 @@ committed files).
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from harver_integration.tokens import hash_token
 from integrations import admin_views, services, tasks
@@ -27,6 +24,7 @@ from tests.admin_support import (  # noqa: F401 (fixtures)
     remote_problems_fixture,
     staff_member,
 )
+from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,52 +32,22 @@ pytestmark = [
     pytest.mark.usefixtures("private_cache", "remote_problems"),
 ]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 WORKABLE_TOKEN = "wk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        folder = Path(settings.BASE_DIR) / "docs" / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    return tmp_path
-
-
-@pytest.fixture
-def page(live_server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport={"width": 1280, "height": 800},
-            permissions=["clipboard-read", "clipboard-write"],
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-            # The test's ORM calls ran in Playwright's context, on a connection of their own;
-            # left open, it would keep the test database from being dropped.
-            connections.close_all()
+def page(live_server, browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 800},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture
