@@ -1,4 +1,4 @@
-"""What every API we serve shares: one JSON error shape, a body-size limit, JSON 404/500 pages.
+"""What every API we serve shares: one JSON error shape, body limits, JSON 404/500 pages.
 
 Errors are always `{"status": <code>, "message": "<plain words>"}`, plus `"errors": {field:
 [messages]}` for field errors (contract §2). Validation errors are 422, not DRF's 400: 400 means
@@ -99,8 +99,45 @@ def _message_of(error: exceptions.APIException) -> str:
     return str(detail)
 
 
+# No body of ours nests deeper than a few levels; Python's parser would overflow its stack first.
+MAX_NESTING = 32
+
+
+class UnacceptableBody(exceptions.ParseError):
+    """JSON that parses but that we cannot process or store; answered 400 with the reason."""
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL stores no NUL character, and UTF-8 no unpaired surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unacceptable(data: Any) -> str | None:
+    """Why a parsed body cannot be processed or stored, or None; walks it without recursion."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list) and depth > MAX_NESTING:
+            return f"The request body is nested more than {MAX_NESTING} levels deep."
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not _storable(value):
+            return "The request body contains a NUL character or an unpaired surrogate."
+    return None
+
+
 class LimitedJSONParser(JSONParser):
-    """JSONParser that refuses bodies over API_MAX_BODY_BYTES before and while reading them."""
+    """JSONParser that refuses bodies over API_MAX_BODY_BYTES before and while reading them, and
+    bodies that would break what reads or stores them (deep nesting, NUL, lone surrogates)."""
 
     def parse(
         self,
@@ -116,7 +153,16 @@ class LimitedJSONParser(JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise UnacceptableBody(
+                f"The request body is nested more than {MAX_NESTING} levels deep."
+            ) from None
+        problem = _unacceptable(data)
+        if problem:
+            raise UnacceptableBody(problem)
+        return data
 
 
 def _wants_json(request: HttpRequest) -> bool:
