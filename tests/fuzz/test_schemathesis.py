@@ -1,0 +1,126 @@
+"""Schemathesis against our OpenAPI schema (checklist F1): every API, with valid credentials.
+
+Generated requests, valid and invalid, go to every operation of `/api/schema/` through the WSGI
+application in this process, with a working token for each API (the Workable integration's token,
+the engine's key). No answer may be a 5xx, and each must be one the schema documents: its status
+code, content type, headers and body. Half of the generated ids and test ids are swapped for real
+ones and half of the callback URLs for allowed ones, so the write paths run too, not only their
+404s and 422s. Bounded to a few dozen examples an operation so that CI runs it in well under a
+minute.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from engine import keys
+from harver_integration.wsgi import application
+from integrations import inbound
+from tests.factories import AccountFactory, AssessmentFactory
+from tests.workable.conftest import CALLBACK_URL, enabled_integration_with_token
+
+MAX_EXAMPLES = 100
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+def _half(value: Any) -> bool:
+    """A deterministic coin for a generated value, so that Hypothesis can replay a failure."""
+    return zlib.crc32(repr(value).encode()) % 2 == 0
+
+
+@pytest.fixture
+def connection_kept() -> Iterator[None]:
+    """The WSGI app runs in the test's transaction: keep its connection, as Django's client does.
+
+    Django closes a connection whose autocommit differs from the configured one at the end of each
+    request; inside the test's transaction that would close the test's own PostgreSQL connection.
+    """
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def tenant(db: None, settings: Any, connection_kept: None) -> dict[str, str]:
+    """Acme's enabled Workable integration and engine key, one test, one invited candidate."""
+    settings.INBOUND_RATE_LIMIT = "1000000/60"  # the throttle's 429 has its own tests
+    account = AccountFactory.create(name="Acme Retail")
+    assessment = AssessmentFactory.create(account=account, name="Store Associate")
+    integration, token = enabled_integration_with_token(account)
+    invited = inbound.invite(
+        integration,
+        inbound.InvitationRequest(
+            assessment=assessment, email="jane.doe@example.com", callback_url=CALLBACK_URL
+        ),
+    )
+    return {
+        "workable": token,
+        "engine": keys.issue_key(account, name="Engine").key,
+        "test_id": str(assessment.pk),
+        "assessment_id": str(invited.candidate_assessment.public_id),
+    }
+
+
+# Loaded when the module is collected: the schema view needs no database.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+def with_real_ids(case: Any, tenant: dict[str, str]) -> None:
+    """Swap half of the generated ids, test ids and callback URLs for ones that exist."""
+    if "assessment_id" in (case.path_parameters or {}) and _half(
+        case.path_parameters["assessment_id"]
+    ):
+        case.path_parameters["assessment_id"] = tenant["assessment_id"]
+    if isinstance(case.body, dict):
+        if "test_id" in case.body and _half(case.body["test_id"]):
+            case.body["test_id"] = tenant["test_id"]
+        if "callback_url" in case.body and _half(case.body["callback_url"]):
+            case.body["callback_url"] = CALLBACK_URL
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_every_answer_is_documented_and_none_is_a_server_error(
+    case: Any, tenant: dict[str, str]
+) -> None:
+    credential = tenant["engine"] if case.path.startswith("/api/engine/") else tenant["workable"]
+    with_real_ids(case, tenant)
+
+    case.call_and_validate(headers={"Authorization": f"Bearer {credential}"}, checks=CHECKS)
+
+
+def test_it_covers_every_api_the_urlconf_serves(client: Any, db: None) -> None:
+    import yaml
+
+    paths = set(yaml.safe_load(client.get("/api/schema/").content)["paths"])
+
+    assert {path.split("/")[2] for path in paths} == {"workable", "engine"}
+    assert "/api/workable/connection" in paths
