@@ -1,0 +1,103 @@
+"""What every benchmark shares: a throwaway PostgreSQL database, production settings, figures.
+
+The benchmarks are not tests: they measure on the machine they run on and compare each figure with
+a baseline measured in the same run, because these machines are too noisy for absolute targets.
+They run the platform exactly as production does (DEBUG off, PostgreSQL, Redis), reusing the
+process helpers of the end-to-end tests, and leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+PROJECT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))
+
+
+@contextlib.contextmanager
+def throwaway_database(name: str) -> Iterator[str]:
+    """Create the database `name` (dropping a leftover one first), yield its URL, drop it."""
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"{POSTGRES_URL}/{name}"
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@contextlib.contextmanager
+def scratch_directory(prefix: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        yield Path(directory)
+
+
+def setup_django(database_url: str, var_dir: Path, **overrides: str) -> None:
+    """Load the production settings (DEBUG off) on the throwaway database, then migrate."""
+    from cryptography.fernet import Fernet
+
+    environment = {
+        "DJANGO_SETTINGS_MODULE": "harver_integration.settings",
+        "ENV_FILE": "/nonexistent/.env",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "HTTPS_ONLY": "false",
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(var_dir),
+        # Enabling asks the real Workable whether the token works; the benchmarks stay offline.
+        "WORKABLE_VERIFY_ON_ENABLE": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    environment.update(overrides)
+    os.environ.update(environment)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (`fraction` in 0..1) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return float(ordered[rank - 1])
+
+
+def verdict(name: str, passed: bool, detail: str) -> bool:
+    print(f"  {'PASS' if passed else 'FAIL'}  {name}: {detail}")
+    return passed
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    cells = [[str(cell) for cell in row] for row in [header, *rows]]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
+    lines = ["  ".join(cell.rjust(widths[i]) for i, cell in enumerate(row)) for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)

@@ -1,0 +1,225 @@
+"""Inbound benchmark: `POST /api/workable/assessments` against the token check, in the same run.
+
+Usage: `.venv/bin/python -m bench.inbound.run [--seconds 10] [--rounds 3] [--connections 16]`
+
+Builds the production setup on this machine (gunicorn as in the Procfile, PostgreSQL in a throwaway
+database, a private redis-server for cache, throttle and broker), creates an enabled integration
+and its token, warms up, then loads both endpoints with wrk, alternating them round by round so
+that drift on a noisy machine hits both. The baseline, `GET /api/workable/connection`, goes through
+the same authentication, permission and throttle as the write path, so the ratio isolates what an
+invitation costs: validate, insert its rows, publish after commit. Prints medians and ratios and
+exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import (
+    median,
+    scratch_directory,
+    setup_django,
+    table,
+    throwaway_database,
+    verdict,
+)
+
+SCRIPT = Path(__file__).with_name("requests.lua")
+TARGET_RATIO = 0.30
+TARGET_TAIL = 3.0
+MODES = ("invite", "connection")
+
+
+@dataclass(frozen=True)
+class Run:
+    mode: str
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(base_url: str, mode: str, token: str, test_id: str, seconds: int, connections: int) -> Run:
+    completed = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            "--threads",
+            "2",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(SCRIPT),
+            base_url,
+            "--",
+            mode,
+            token,
+            test_id,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    errors = sum(figures[key] for key in ("non_2xx", "connect", "read", "write", "timeout"))
+    return Run(
+        mode=mode,
+        rps=figures["requests"] / (figures["duration_us"] / 1e6),
+        p50_ms=figures["p50_us"] / 1000,
+        p95_ms=figures["p95_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        errors=errors,
+    )
+
+
+def prepare() -> tuple[str, str]:
+    """An enabled Workable integration offering one assessment: its token and the test id."""
+    from tests.factories import AccountFactory, AssessmentFactory
+    from tests.workable.conftest import enabled_integration_with_token
+
+    account = AccountFactory.create(name="Bench Retail")
+    assessment = AssessmentFactory.create(account=account, name="Store Associate")
+    _, token = enabled_integration_with_token(account)
+    return token, str(assessment.pk)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each endpoint, alternated")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--database", default="harver_bench")
+    arguments = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    with (
+        scratch_directory("bench-inbound-") as var_dir,
+        throwaway_database(arguments.database) as database_url,
+    ):
+        from tests.processes import redis_server
+
+        with redis_server(var_dir) as redis:
+            # Both endpoints pass the throttle; its limit is lifted so that neither is refused.
+            overrides = {"REDIS_URL": redis.url, "INBOUND_RATE_LIMIT": "100000000/60"}
+            setup_django(database_url, var_dir, **overrides)
+            from tests.processes import gunicorn, platform_env
+
+            token, test_id = prepare()
+            env = platform_env(
+                var_dir,
+                **overrides,
+                # As the Procfile runs it: with the access log.
+                GUNICORN_CMD_ARGS="--access-logfile -",
+            )
+            with gunicorn(env, workers=arguments.workers, threads=arguments.threads) as base_url:
+                for mode in MODES:  # load the code paths and open the connections
+                    wrk(base_url, mode, token, test_id, 3, arguments.connections)
+                runs: list[Run] = []
+                for round_number in range(arguments.rounds):
+                    order = MODES if round_number % 2 == 0 else MODES[::-1]
+                    for mode in order:
+                        runs.append(
+                            wrk(
+                                base_url,
+                                mode,
+                                token,
+                                test_id,
+                                arguments.seconds,
+                                arguments.connections,
+                            )
+                        )
+            from assessments.models import CandidateAssessment
+
+            invitations = CandidateAssessment.objects.count()
+    return report(runs, arguments, invitations)
+
+
+def report(runs: list[Run], arguments: argparse.Namespace, invitations: int) -> int:
+    print(
+        f"\nbench/inbound: {arguments.connections} connections, {arguments.rounds} x "
+        f"{arguments.seconds} s per endpoint, gunicorn {arguments.workers} workers x "
+        f"{arguments.threads} threads, {os.cpu_count()} CPUs\n"
+    )
+    rows = [
+        (
+            run.mode,
+            f"{run.rps:.0f}",
+            f"{run.p50_ms:.1f}",
+            f"{run.p95_ms:.1f}",
+            f"{run.p99_ms:.1f}",
+            run.errors,
+        )
+        for run in runs
+    ]
+    print(table(rows, ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")))
+    by_mode = {mode: [run for run in runs if run.mode == mode] for mode in MODES}
+    medians = {
+        mode: {
+            field: median([getattr(run, field) for run in mode_runs])
+            for field in ("rps", "p50_ms", "p95_ms", "p99_ms")
+        }
+        for mode, mode_runs in by_mode.items()
+    }
+    print("\nmedians")
+    print(
+        table(
+            [
+                (
+                    label,
+                    f"{figures['rps']:.0f}",
+                    f"{figures['p50_ms']:.1f}",
+                    f"{figures['p95_ms']:.1f}",
+                    f"{figures['p99_ms']:.1f}",
+                )
+                for label, figures in (
+                    ("POST /api/workable/assessments", medians["invite"]),
+                    ("GET /api/workable/connection", medians["connection"]),
+                )
+            ],
+            ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms"),
+        )
+    )
+    ratios = [
+        invite.rps / connection.rps
+        for invite, connection in zip(by_mode["invite"], by_mode["connection"], strict=True)
+    ]
+    ratio = median(ratios)
+    tail = medians["invite"]["p99_ms"] / medians["invite"]["p50_ms"]
+    errors = sum(run.errors for run in runs)
+    print(
+        f"\nper-round throughput ratios: {', '.join(f'{value:.2f}' for value in ratios)}; "
+        f"{invitations} invitations stored\n"
+    )
+    results = [
+        verdict(
+            "throughput",
+            ratio >= TARGET_RATIO,
+            f"invite / token check = {ratio:.3f}x (target >= {TARGET_RATIO:.2f}x)",
+        ),
+        verdict(
+            "tail latency",
+            tail <= TARGET_TAIL,
+            f"invite p99 / p50 = {tail:.2f}x (target <= {TARGET_TAIL:.1f}x)",
+        ),
+        verdict("errors", errors == 0, f"{errors} non-2xx or socket errors (target 0)"),
+    ]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
