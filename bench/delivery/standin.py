@@ -1,0 +1,116 @@
+"""A stand-in Workable for the delivery benchmarks, in its own process on 127.0.0.1.
+
+Usage: `python -m bench.delivery.standin --port P [--limit 10 --window 10] [--fail-500 0.1]
+[--fail-429 0.05]`
+
+Its own process so that its CPU is not taken from, nor its GIL shared with, whatever it measures
+(the plain loop in the benchmark process, or the Celery workers). It answers the results callback
+(`PUT /cb/...`) and the SPI v3 calls a completed result causes (find the candidate, post the
+timeline note), optionally enforces Workable's limit per token (429 with Retry-After past
+`limit` requests in any `window` seconds), optionally fails at random, and logs every request:
+`GET /__bench/arrivals` returns them, `POST /__bench/reset` forgets them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from werkzeug import Request, Response
+from werkzeug.serving import make_server
+
+
+class StandIn:
+    def __init__(self, limit: int, window: float, fail_500: float, fail_429: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.fail_500 = fail_500
+        self.fail_429 = fail_429
+        self.lock = threading.Lock()
+        self.arrivals: list[dict[str, Any]] = []
+        self.recent: dict[str, deque[float]] = defaultdict(deque)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        return self.answer(request)(environ, start_response)
+
+    def answer(self, request: Request) -> Response:
+        if request.path.startswith("/__bench/"):
+            return self.control(request)
+        now = time.time()
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        status, retry_after = self.verdict(token, now)
+        with self.lock:
+            self.arrivals.append(
+                {
+                    "at": now,
+                    "method": request.method,
+                    "path": request.path,
+                    "token": token,
+                    "status": status,
+                }
+            )
+        if status == 429:
+            return reply({"error": "Too many requests"}, 429, {"Retry-After": retry_after})
+        if status == 500:
+            return reply({"error": "Internal error"}, 500)
+        if request.method == "GET" and request.path.endswith("/candidates"):
+            return reply({"candidates": [{"id": f"cand-{request.args.get('email', '')}"}]})
+        if request.path.endswith("/comments"):
+            return reply({"id": "comment-1"}, 201)
+        return reply({})
+
+    def verdict(self, token: str, now: float) -> tuple[int, str]:
+        """The status this request gets and a Retry-After: a 429 past the limit, then chance."""
+        if self.limit:
+            with self.lock:
+                recent = self.recent[token]
+                while recent and recent[0] <= now - self.window:
+                    recent.popleft()
+                if len(recent) >= self.limit:
+                    return 429, str(max(1, round(recent[0] + self.window - now + 0.5)))
+                recent.append(now)
+        draw = random.random()  # noqa: S311 (fault injection, not security)
+        if draw < self.fail_500:
+            return 500, ""
+        if draw < self.fail_500 + self.fail_429:
+            return 429, "1"
+        return 200, ""
+
+    def control(self, request: Request) -> Response:
+        if request.path == "/__bench/arrivals":
+            with self.lock:
+                return reply(list(self.arrivals))
+        if request.path == "/__bench/reset" and request.method == "POST":
+            with self.lock:
+                self.arrivals.clear()
+                self.recent.clear()
+            return reply({})
+        return reply({"error": "unknown"}, 404)
+
+
+def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--limit", type=int, default=0, help="requests per window and token")
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--fail-500", type=float, default=0.0)
+    parser.add_argument("--fail-429", type=float, default=0.0)
+    arguments = parser.parse_args()
+    app = StandIn(arguments.limit, arguments.window, arguments.fail_500, arguments.fail_429)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    make_server("127.0.0.1", arguments.port, app, threaded=True).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
