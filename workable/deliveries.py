@@ -47,9 +47,6 @@ GRADES = {
     CandidateAssessment.Recommendation.GOOD_FIT: "passed",
     CandidateAssessment.Recommendation.POOR_FIT: "failed",
 }
-# A reserved rate-limit slot is used only this close to its time; a task that runs later takes
-# a new one, so late requests never crowd into a window that is already full.
-SEND_NOW_WITHIN = datetime.timedelta(milliseconds=20)
 LIMITER_DOWN_RETRY = datetime.timedelta(seconds=1)
 
 
@@ -211,8 +208,10 @@ def field_deliveries(
 class DeliveryBudget:
     """A delivery's way through the per-token rate limit (see `workable.ratelimit`).
 
-    The first request may use the slot the delivery reserved when it was postponed; any other
-    reserves a new one. A slot that is not now postpones the delivery to it; nothing sleeps.
+    The first request may use the slot the delivery reserved when it was postponed, never
+    before it and at most half the margin after it (a later run takes a new slot, so late
+    requests never crowd into a window that is already full); any other request reserves a new
+    slot. A slot that is not now postpones the delivery to it; nothing sleeps.
     """
 
     def __init__(self, delivery: Delivery, key: str, limiter: RateLimiter) -> None:
@@ -223,15 +222,19 @@ class DeliveryBudget:
     def take(self) -> None:
         now = timezone.now()
         reserved, self._reserved = self._reserved, None
-        tolerance = datetime.timedelta(seconds=settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2)
-        if reserved is not None and reserved - SEND_NOW_WITHIN <= now <= reserved + tolerance:
-            return
+        if reserved is not None:
+            if now < reserved:
+                # Run a moment early (clocks, a duplicate task): wait for the same slot.
+                raise Postponed(reserved, reserved=True)
+            tolerance = settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2
+            if now <= reserved + datetime.timedelta(seconds=tolerance):
+                return
         try:
             delay = self.limiter.reserve(self.key)
         except (redis.RedisError, OSError) as error:
             logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
             raise Postponed(now + LIMITER_DOWN_RETRY, reserved=False) from None
-        if delay <= SEND_NOW_WITHIN.total_seconds():
+        if delay <= 0:
             return
         raise Postponed(now + datetime.timedelta(seconds=delay), reserved=True)
 

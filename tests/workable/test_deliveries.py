@@ -591,3 +591,15 @@ def test_a_callback_url_off_the_allow_list_is_never_called(invited, settings):
 def test_the_sender_reads_the_token_only_when_sending(invited):
     # the fixture's deliveries hold no credential; the sender finds it on the integration
     assert deliveries._credential(reload(invited.deliveries()[0]))[1] == WORKABLE_TOKEN
+
+
+def test_a_delivery_run_before_its_reserved_slot_waits_for_the_same_slot(invited):
+    # given a delivery that holds a slot 5 s from now, run early (a duplicate task)
+    [pending] = invited.deliveries()
+    slot = timezone.now() + datetime.timedelta(seconds=5)
+    Delivery.objects.filter(pk=pending.pk).update(rate_slot_at=slot)
+
+    # then nothing is sent and the slot is kept, not traded for a later one
+    assert run(pending) == "postponed"
+    pending = reload(pending)
+    assert pending.rate_slot_at == slot == pending.next_attempt_at
