@@ -15,6 +15,8 @@ from django.db import connection
 from tests import factories
 
 REQUIRE_ALL_ENV = "HARVER_REQUIRE_ALL_TESTS"
+# Any token that reaches a log, a task's arguments, a delivery row or an admin page fails the test.
+pytest_plugins = ["tests.secret_watch"]
 
 
 def _redis_reachable() -> bool:
