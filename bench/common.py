@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -72,6 +73,8 @@ def setup_django(database_url: str, var_dir: Path, **overrides: str) -> None:
     }
     environment.update(overrides)
     os.environ.update(environment)
+    # A benchmark stopped with SIGTERM still stops its servers and drops its database.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     import django
     from django.core.management import call_command
 
