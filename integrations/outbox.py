@@ -153,9 +153,36 @@ def add(integration: Integration, deliveries: list[Delivery]) -> list[Delivery]:
         delivery.next_attempt_at = now
         delivery.enqueued_at = now if state == State.PENDING else None
     created = Delivery.objects.bulk_create(deliveries)
+    _drop_superseded(created, now)
     if state == State.PENDING:
         publish_after_commit(Doorbell(item.pk, integration.provider) for item in created)
     return created
+
+
+def _drop_superseded(deliveries: list[Delivery], now: datetime.datetime) -> None:
+    """Older statuses not yet on their way will never be sent: drop them now, not at send time.
+
+    The check before sending stays (a delivery may be replayed, or be in flight); this only
+    saves workers the runs that would end in `dropped`.
+    """
+    newest: dict[int, Delivery] = {}
+    for delivery in deliveries:
+        if delivery.kind == Delivery.Kind.STATUS and delivery.rank is not None:
+            current = newest.get(delivery.candidate_assessment_id)
+            if current is None or (current.rank or 0) < delivery.rank:
+                newest[delivery.candidate_assessment_id] = delivery
+    for candidate_assessment_id, delivery in newest.items():
+        Delivery.objects.filter(
+            candidate_assessment_id=candidate_assessment_id,
+            kind=Delivery.Kind.STATUS,
+            rank__lt=delivery.rank,
+            state__in=[State.PENDING, State.HELD],
+        ).update(
+            state=State.DROPPED,
+            finished_at=now,
+            last_error=f"Not sent: a newer status ({delivery.label}) was recorded first.",
+            updated_at=now,
+        )
 
 
 # --- Sending --------------------------------------------------------------------------------
@@ -170,13 +197,11 @@ def claim(delivery_id: int) -> Delivery | None:
     ).update(state=State.SENDING, locked_until=lease, updated_at=now)
     if claimed != 1:
         return None
-    return (
-        Delivery.objects.select_related(
-            "integration__ats_credential", "candidate_assessment__ats_invitation"
-        )
-        .filter(pk=delivery_id)
-        .first()
+    # Only what every send needs; a sender that needs the candidate loads it itself.
+    claimed_rows = Delivery.objects.select_related("integration__ats_credential").filter(
+        pk=delivery_id
     )
+    return next(iter(claimed_rows.order_by()), None)
 
 
 def process(delivery_id: int, send: Sender, *, task_id: str = "") -> str:

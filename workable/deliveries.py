@@ -267,18 +267,19 @@ def _candidate_id(client: WorkableClient, delivery: Delivery) -> str:
     """Workable's id of the candidate, found by email and job once and kept for the others."""
     if delivery.remote_ref:
         return delivery.remote_ref
-    candidate_assessment = delivery.candidate_assessment
-    try:
-        shortcode = candidate_assessment.ats_invitation.job_shortcode
-    except AtsInvitation.DoesNotExist:
-        shortcode = ""
-    found = client.find_candidates(email=candidate_assessment.email, shortcode=shortcode)
+    email, shortcode = (
+        CandidateAssessment.objects.filter(pk=delivery.candidate_assessment_id)
+        .values_list("email", "ats_invitation__job_shortcode")
+        .get()
+    )
+    shortcode = shortcode or ""
+    found = client.find_candidates(email=email, shortcode=shortcode)
     candidate_id = str(found[0].get("id") or "") if found else ""
     if not candidate_id:
         job = f" in job {shortcode}" if shortcode else ""
         raise TransientError(f"Workable has no candidate with this email{job} yet.")
     Delivery.objects.filter(
-        candidate_assessment=candidate_assessment,
+        candidate_assessment_id=delivery.candidate_assessment_id,
         kind__in=[Kind.COMMENT, Kind.FIELD],
         remote_ref="",
     ).update(remote_ref=candidate_id)

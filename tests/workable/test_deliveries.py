@@ -378,7 +378,8 @@ def test_a_stale_pending_after_completed_is_dropped_not_sent(invited):
     callback(body=completed.payload)
     assert run(completed) == "succeeded"
 
-    # when the late pending comes round
+    # when a late pending comes round after all (a retry or a replay put it back in the queue)
+    Delivery.objects.filter(pk=pending.pk).update(state=State.PENDING)
     assert run(pending) == "dropped"
 
     # then it never reached Workable
@@ -388,11 +389,14 @@ def test_a_stale_pending_after_completed_is_dropped_not_sent(invited):
     assert len(responses.calls) == 1
 
 
-def test_a_pending_queued_behind_completed_is_dropped_even_before_completed_is_sent(invited):
+def test_a_pending_not_yet_sent_is_dropped_as_soon_as_completed_is_recorded(invited):
     invited.complete()
-    [pending, _] = invited.deliveries(kind=Kind.STATUS)
 
-    assert run(pending) == "dropped"
+    [pending, completed] = invited.deliveries(kind=Kind.STATUS)
+
+    assert (pending.state, completed.state) == (State.DROPPED, State.PENDING)
+    assert "newer status (Status completed)" in pending.last_error
+    assert run(pending) == "not claimed"
 
 
 def test_a_newer_status_waits_while_an_older_one_is_being_sent(invited):
@@ -414,15 +418,16 @@ def test_disabling_holds_and_enabling_releases(invited, django_capture_on_commit
     [pending] = invited.deliveries()
     services.disable_integration(invited.integration)
     assert reload(pending).state == State.HELD
-    # a change while disabled is held too
+    # a change while disabled is held too (and the pending it supersedes is dropped)
     invited.complete()
-    assert {d.state for d in invited.deliveries()} == {State.HELD}
+    assert {d.state for d in invited.deliveries()} == {State.HELD, State.DROPPED}
+    assert reload(pending).state == State.DROPPED
 
     callback()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert services.enable_integration(invited.integration).enabled
 
-    assert {d.state for d in invited.deliveries()} == {State.PENDING}
+    assert {d.state for d in invited.deliveries()} == {State.PENDING, State.DROPPED}
     assert len(callbacks) == 1
     [_, completed] = invited.deliveries(kind=Kind.STATUS)
     assert run(completed) == "succeeded"
