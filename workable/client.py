@@ -58,6 +58,10 @@ def api_base_url(subdomain: str) -> str:
     return str(settings.WORKABLE_API_BASE_URL).format(subdomain=subdomain).rstrip("/")
 
 
+# Longest wait a Retry-After or X-Rate-Limit-Reset header can impose on a token: one day.
+MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60.0
+
+
 def loggable_url(url: str) -> str:
     """The URL without its query (emails) or fragment, for logs and attempt records."""
     parts = urlsplit(url)
@@ -65,7 +69,16 @@ def loggable_url(url: str) -> str:
 
 
 def retry_after_seconds(headers: requests.structures.CaseInsensitiveDict[str]) -> float | None:
-    """Retry-After (seconds or an HTTP date), else X-Rate-Limit-Reset (epoch seconds)."""
+    """Retry-After (seconds or an HTTP date), else X-Rate-Limit-Reset (epoch seconds).
+
+    Capped at MAX_RETRY_AFTER_SECONDS: an absurd value must not push a delivery past any date
+    we can store (or past the retry schedule's own horizon).
+    """
+    seconds = _retry_after_header(headers)
+    return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+
+def _retry_after_header(headers: requests.structures.CaseInsensitiveDict[str]) -> float | None:
     value = headers.get("Retry-After", "").strip()
     if value:
         if value.replace(".", "", 1).isdigit():
