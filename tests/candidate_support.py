@@ -1,35 +1,20 @@
 """The Store Associate questionnaire the candidate tests take, and the worked example's answers.
 
-The answers give the result worked out by hand in docs/candidate-experience.md: competency
-scores 81, 50 and 94, matching score 78, a great fit.
+The questionnaire is the demo's (`assessments.demo`), so the tests take what a demo candidate
+takes. The answers give the result worked out by hand in docs/candidate-experience.md:
+competency scores 81, 50 and 94, matching score 78, a great fit.
 """
 
 from __future__ import annotations
 
 from accounts.models import Account
+from assessments.demo import DEMO_ASSESSMENTS, DEMO_CUT_OFFS, DEMO_ITEMS
 from assessments.models import Assessment
 from tests import factories
 
-STATEMENTS = {
-    "Conscientiousness": [
-        ("I finish the tasks I start, even the dull ones.", False),
-        ("I double-check my work before I hand it over.", False),
-        ("I often leave things until the last minute.", True),
-        ("I keep my workplace tidy and organised.", False),
-    ],
-    "Agreeableness": [
-        ("I enjoy helping colleagues who are falling behind.", False),
-        ("I find it hard to see things from someone else's point of view.", True),
-        ("I try to find a solution that works for everyone in a disagreement.", False),
-    ],
-    "Customer focus": [
-        ("I go out of my way to make a customer's visit a good one.", False),
-        ("I stay friendly with customers who are rude to me.", False),
-        ("Customers' problems are not my concern once they have paid.", True),
-        ("I ask customers what they need instead of guessing.", False),
-    ],
-}
-WEIGHTS = {"Conscientiousness": 3, "Agreeableness": 2, "Customer focus": 3}
+NAME, JOB_CODE, COMPETENCIES = DEMO_ASSESSMENTS[0]
+WEIGHTS = dict(COMPETENCIES)
+STATEMENTS = {name: DEMO_ITEMS[name] for name in WEIGHTS}
 ANSWERS = {
     "Conscientiousness": [5, 4, 2, 4],
     "Agreeableness": [3, 4, 4],
@@ -41,9 +26,14 @@ EXPECTED_SUMMARY = "Great fit. Strongest: Customer focus (94)."
 
 
 def store_associate(account: Account) -> Assessment:
-    """The assessment with its weighted competencies and statements, cut-offs 70 / 50."""
+    """The demo's Store Associate assessment: weighted competencies, statements, cut-offs."""
+    great_fit_min, good_fit_min = DEMO_CUT_OFFS[JOB_CODE]
     assessment = factories.AssessmentFactory.create(
-        account=account, name="Store Associate Assessment", competencies=list(STATEMENTS)
+        account=account,
+        name=NAME,
+        great_fit_min=great_fit_min,
+        good_fit_min=good_fit_min,
+        competencies=list(STATEMENTS),
     )
     for name, weight in WEIGHTS.items():
         assessment.competencies.filter(name=name).update(weight=weight)
