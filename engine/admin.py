@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -13,21 +13,16 @@ from django.utils import timezone
 from accounts.admin_scope import AccountScopedAdmin, is_harver_admin
 from engine import key_reveal, keys
 from engine.models import EngineApiKey, EngineEvent
+from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
 
 
-class ActiveFilter(admin.SimpleListFilter):
+class ActiveFilter(TwoStateFilter):
     title = "state"
     parameter_name = "state"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("active", "Active"), ("revoked", "Revoked")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
-        if self.value() == "revoked":
-            return queryset.filter(revoked_at__isnull=False)
-        return queryset
+    states = (
+        ("active", "Active", Q(revoked_at__isnull=True)),
+        ("revoked", "Revoked", Q(revoked_at__isnull=False)),
+    )
 
 
 SHOWN_ONLY = (
@@ -114,8 +109,10 @@ class EngineApiKeyAdmin(AccountScopedAdmin):
 
 
 @admin.register(EngineEvent)
-class EngineEventAdmin(AccountScopedAdmin):
-    """What the engine sent and what it was told: read-only, for support."""
+class EngineEventAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
+    """What the engine sent and what it was told: read-only, for support (who may delete)."""
+
+    allow_delete = True
 
     list_display = ("event_id", "type", "account", "candidate", "response_status", "received_at")
     list_filter = ("type", "response_status", ("account", admin.RelatedOnlyFieldListFilter))
@@ -138,9 +135,3 @@ class EngineEventAdmin(AccountScopedAdmin):
     @admin.display(description="candidate assessment", ordering="candidate_assessment")
     def candidate(self, event: EngineEvent) -> str:
         return str(event.candidate_assessment)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -15,7 +15,7 @@ from typing import Any
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
 
 from accounts.admin_scope import AccountScopedAdmin
+from harver_integration.admin_helpers import TwoStateFilter
 from integrations import admin_verification, admin_views, outbox, services
 from integrations.admin_deliveries import FailingFilter, delivery_health
 from integrations.models import AtsCredential, Integration
@@ -31,19 +32,10 @@ AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
 LAST_ERROR_CHARS = 60
 
 
-class HasErrorFilter(admin.SimpleListFilter):
+class HasErrorFilter(TwoStateFilter):
     title = "has error"
     parameter_name = "has_error"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "yes":
-            return queryset.exclude(last_error="")
-        if self.value() == "no":
-            return queryset.filter(last_error="")
-        return queryset
+    states = (("yes", "Yes", ~Q(last_error="")), ("no", "No", Q(last_error="")))
 
 
 @admin.register(Integration)

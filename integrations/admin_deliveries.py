@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -33,6 +33,7 @@ from accounts.admin_scope import (
     visible_accounts,
 )
 from assessments.models import CandidateAssessment
+from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
 from integrations import outbox
 from integrations.models import Delivery, DeliveryAttempt, Integration
 
@@ -43,21 +44,15 @@ TIMELINE_LIMIT = 200
 # --- The integration list: health and "failing" ------------------------------------------------
 
 
-class FailingFilter(admin.SimpleListFilter):
+class FailingFilter(TwoStateFilter):
     """Integrations with a delivery that failed in the last 24 h or is being retried."""
 
     title = "deliveries failing"
     parameter_name = "failing"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Failing"), ("no", "Healthy")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "yes":
-            return queryset.filter(delivery_failing=True)
-        if self.value() == "no":
-            return queryset.filter(delivery_failing=False)
-        return queryset
+    states = (
+        ("yes", "Failing", Q(delivery_failing=True)),
+        ("no", "Healthy", Q(delivery_failing=False)),
+    )
 
 
 @admin.display(description="deliveries")
@@ -95,7 +90,7 @@ class IntegrationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DeliveryAttemptInline(ScopedTabularInline):
+class DeliveryAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):
     model = DeliveryAttempt
     fields = (
         "number",
@@ -113,18 +108,9 @@ class DeliveryAttemptInline(ScopedTabularInline):
     can_delete = False
     ordering = ("started_at", "id")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(AccountScopedAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
     account_field = "integration__account"
     change_form_template = f"{TEMPLATE_DIR}/change_form.html"
     list_display = (
@@ -180,15 +166,6 @@ class DeliveryAdmin(AccountScopedAdmin):
     @admin.display(description="body sent")
     def body(self, delivery: Delivery) -> str:
         return format_html("<pre>{}</pre>", json.dumps(delivery.payload, indent=2))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def may_replay(self, request: HttpRequest) -> bool:
         return is_harver_admin(request.user)
