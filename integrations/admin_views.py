@@ -9,6 +9,7 @@ minted token be shown exactly once: when the "ATS to Harver" tab is first opened
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import Q
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -315,21 +317,55 @@ def _saved(
     return HttpResponseRedirect(overview_url(integration, tabs, section))
 
 
+# Each form of the Overview: the section it is shown in, and the tab to open there.
+_FORM_PLACES: dict[str, tuple[str, dict[str, str]]] = {
+    "pattern": ("general", {}),
+    "harver_to_ats": ("credentials", {"credentials": "harver-to-ats"}),
+    "assessments": ("harver-to-ats", {"harver_to_ats": "assessments"}),
+    "reports": ("harver-to-ats", {"harver_to_ats": "reports"}),
+}
+
+
+def _save_form(
+    model_admin: IntegrationAdmin,
+    request: HttpRequest,
+    integration: Integration,
+    form_name: str,
+    form: Form,
+    save: Callable[[], str],
+    error_field: str | None = None,
+) -> HttpResponse:
+    """Save a valid form with `save` (which returns the success message), back to its section.
+
+    An invalid form, or one `services` refuses, shows the Overview again with that form and each
+    problem: next to `error_field`, or above the form when there is none.
+    """
+    section, tab = _FORM_PLACES[form_name]
+    tabs = replace(Tabs.from_request(request), **tab)
+    if form.is_valid():
+        try:
+            message = save()
+        except services.IntegrationError as error:
+            for problem in error.problems:
+                form.add_error(error_field, problem)
+        else:
+            return _saved(request, integration, tabs, section, message)
+    return render_overview(model_admin, request, integration, tabs=tabs, forms={form_name: form})
+
+
 def save_pattern(
     model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
     integration = _integration_to_change(model_admin, request, object_id)
-    tabs = Tabs.from_request(request)
     form = PatternForm(request.POST, integration=integration)
-    if form.is_valid():
-        try:
-            services.set_pattern(integration, form.cleaned_data["pattern"])
-        except services.IntegrationError as error:
-            for problem in error.problems:
-                form.add_error("pattern", problem)
-        else:
-            return _saved(request, integration, tabs, "general", "The pattern was saved.")
-    return render_overview(model_admin, request, integration, tabs=tabs, forms={"pattern": form})
+
+    def save() -> str:
+        services.set_pattern(integration, form.cleaned_data["pattern"])
+        return "The pattern was saved."
+
+    return _save_form(
+        model_admin, request, integration, "pattern", form, save, error_field="pattern"
+    )
 
 
 def toggle(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -355,33 +391,21 @@ def save_harver_to_ats(
     model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
     integration = _integration_to_change(model_admin, request, object_id)
-    tabs = replace(Tabs.from_request(request), credentials="harver-to-ats")
     credential = AtsCredential.objects.filter(integration=integration).first()
     form = HarverToAtsForm(request.POST, credential=credential)
-    if form.is_valid():
+
+    def save() -> str:
         data = form.cleaned_data
-        try:
-            services.set_ats_credentials(
-                integration,
-                subdomain=data["subdomain"],
-                token=data["token"] or None,
-                expires_on=data["token_expires_on"],
-                note_author_member_id=data["note_author_member_id"],
-            )
-        except services.IntegrationError as error:
-            for problem in error.problems:
-                form.add_error(None, problem)
-        else:
-            return _saved(
-                request,
-                integration,
-                tabs,
-                "credentials",
-                "The Harver to ATS credentials were saved.",
-            )
-    return render_overview(
-        model_admin, request, integration, tabs=tabs, forms={"harver_to_ats": form}
-    )
+        services.set_ats_credentials(
+            integration,
+            subdomain=data["subdomain"],
+            token=data["token"] or None,
+            expires_on=data["token_expires_on"],
+            note_author_member_id=data["note_author_member_id"],
+        )
+        return "The Harver to ATS credentials were saved."
+
+    return _save_form(model_admin, request, integration, "harver_to_ats", form, save)
 
 
 def rotate_token(
@@ -421,35 +445,23 @@ def save_assessments(
     model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
     integration = _integration_to_change(model_admin, request, object_id)
-    tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
     form = AssessmentsForm(request.POST, mappings=_mappings(integration))
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                changed = 0
-                for mapping, send, field_id in form.changes():
-                    services.map_field(
-                        integration,
-                        assessment=mapping.assessment,
-                        score=_score_key(mapping),
-                        ats_field_id=field_id,
-                        send_status=send,
-                    )
-                    changed += 1
-        except services.IntegrationError as error:
-            for problem in error.problems:
-                form.add_error(None, problem)
-        else:
-            return _saved(
-                request,
-                integration,
-                tabs,
-                "harver-to-ats",
-                f"The Assessments tab was saved ({changed} row(s) changed).",
-            )
-    return render_overview(
-        model_admin, request, integration, tabs=tabs, forms={"assessments": form}
-    )
+
+    def save() -> str:
+        with transaction.atomic():
+            changed = 0
+            for mapping, send, field_id in form.changes():
+                services.map_field(
+                    integration,
+                    assessment=mapping.assessment,
+                    score=_score_key(mapping),
+                    ats_field_id=field_id,
+                    send_status=send,
+                )
+                changed += 1
+        return f"The Assessments tab was saved ({changed} row(s) changed)."
+
+    return _save_form(model_admin, request, integration, "assessments", form, save)
 
 
 def refresh_assessments(
@@ -471,24 +483,20 @@ def save_reports(
     model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
     integration = _integration_to_change(model_admin, request, object_id)
-    tabs = replace(Tabs.from_request(request), harver_to_ats="reports")
     report_settings = ReportSettings.objects.filter(integration=integration).first()
     form = ReportsForm(request.POST, report_settings=report_settings)
-    if form.is_valid():
-        try:
-            services.configure_reports(
-                integration,
-                enabled=form.enabled_types(),
-                results_link=ReportType(form.cleaned_data["results_link"]),
-                link_lifetime_days=form.cleaned_data["link_lifetime_days"],
-                hide_personal_data=form.cleaned_data["hide_personal_data"],
-            )
-        except services.IntegrationError as error:
-            for problem in error.problems:
-                form.add_error(None, problem)
-        else:
-            return _saved(request, integration, tabs, "harver-to-ats", "The Reports tab was saved.")
-    return render_overview(model_admin, request, integration, tabs=tabs, forms={"reports": form})
+
+    def save() -> str:
+        services.configure_reports(
+            integration,
+            enabled=form.enabled_types(),
+            results_link=ReportType(form.cleaned_data["results_link"]),
+            link_lifetime_days=form.cleaned_data["link_lifetime_days"],
+            hide_personal_data=form.cleaned_data["hide_personal_data"],
+        )
+        return "The Reports tab was saved."
+
+    return _save_form(model_admin, request, integration, "reports", form, save)
 
 
 # --- History ----------------------------------------------------------------------------------

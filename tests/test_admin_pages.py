@@ -538,6 +538,38 @@ def test_it_saves_the_reports_tab(harver_admin, integration):
     assert report_settings.hide_personal_data
 
 
+# --- Every section's form goes back to its own section and tab ------------------------------------
+
+
+REPORTS = {"pdf_report": "on", "results_link": ReportType.PDF_REPORT.value, "link_lifetime_days": 9}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "back_to"),
+    [
+        ("pattern", {"pattern": "ats_first_ad_hoc"}, "harver_to_ats=reports#general"),
+        ("harver_to_ats", {"subdomain": "acme"}, "harver_to_ats=reports#credentials"),
+        ("assessments", {}, "harver_to_ats=assessments#harver-to-ats"),
+        ("reports", REPORTS, "harver_to_ats=reports#harver-to-ats"),
+    ],
+)
+def test_each_saved_form_returns_to_its_section_and_tab(
+    harver_admin, integration, name, data, back_to
+):
+    # given the Overview opened on the ATS to Harver and Reports tabs
+    query = "credentials=ats-to-harver&harver_to_ats=reports"
+    credentials = "harver-to-ats" if name == "harver_to_ats" else "ats-to-harver"
+
+    # when one section's form is saved
+    response = harver_admin.post(integration_url(name, integration, query), data)
+
+    # then the Overview opens at that section, on the tab of the form that was saved
+    assert response.status_code == 302
+    assert response.url == integration_url(
+        "overview", integration, f"credentials={credentials}&{back_to}"
+    )
+
+
 # --- History ------------------------------------------------------------------------------------
 
 
