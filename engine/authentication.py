@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from engine.keys import key_for
 from engine.models import EngineApiKey
+from harver_integration.authentication import BearerAuthentication, BearerScheme
 
 
 class MissingEngineKey(exceptions.NotAuthenticated):
@@ -27,28 +25,15 @@ class InvalidEngineKey(exceptions.AuthenticationFailed):
     default_detail = "The engine API key is not valid: unknown, mistyped or revoked."
 
 
-class EngineKeyAuthentication(BaseAuthentication):
+class EngineKeyAuthentication(BearerAuthentication[EngineApiKey]):
     """`request.auth` becomes the EngineApiKey; its account scopes everything the call reaches."""
 
-    keyword = b"bearer"
+    realm = "harver-engine"
+    failure = InvalidEngineKey
+    malformed_detail = "Send the engine API key as 'Authorization: Bearer <key>'."
 
-    def authenticate(self, request: Request) -> tuple[AnonymousUser, EngineApiKey] | None:
-        header = get_authorization_header(request).split()
-        if not header:
-            return None
-        if header[0].lower() != self.keyword or len(header) != 2:
-            raise InvalidEngineKey("Send the engine API key as 'Authorization: Bearer <key>'.")
-        try:
-            key = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise InvalidEngineKey() from None
-        api_key = key_for(key)
-        if api_key is None:
-            raise InvalidEngineKey()
-        return AnonymousUser(), api_key
-
-    def authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="harver-engine"'
+    def caller_for(self, secret: str) -> EngineApiKey | None:
+        return key_for(secret)
 
 
 class HasEngineKey(BasePermission):
@@ -58,16 +43,10 @@ class HasEngineKey(BasePermission):
         return True
 
 
-class EngineKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    """Documents EngineKeyAuthentication in the OpenAPI schema as HTTP bearer auth."""
-
+class EngineKeyScheme(BearerScheme):  # type: ignore[no-untyped-call]
     target_class = "engine.authentication.EngineKeyAuthentication"
     name = "engineApiKey"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An engine API key of the account (hvr_eng_…), created in the admin "
-            "or with `manage.py engine_keys create`.",
-        }
+    description = (
+        "An engine API key of the account (hvr_eng_…), created in the admin "
+        "or with `manage.py engine_keys create`."
+    )

@@ -4,43 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from harver_integration.authentication import BearerAuthentication, BearerScheme
 from integrations.inbound import integration_for_token
 from integrations.models import Integration
 
 
-class AtsTokenAuthentication(BaseAuthentication):
+class AtsTokenAuthentication(BearerAuthentication[Integration]):
     """`Authorization: Bearer <ATS to Harver token>`; `request.auth` becomes the Integration."""
 
-    keyword = b"bearer"
+    unknown_detail = "The token is not valid for any integration."
 
-    def authenticate(self, request: Request) -> tuple[AnonymousUser, Integration] | None:
-        header = get_authorization_header(request).split()
-        if not header:
-            return None
-        if header[0].lower() != self.keyword or len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Send the token as 'Authorization: Bearer <token>'."
-            )
-        try:
-            token = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(
-                "The token is not valid for any integration."
-            ) from None
-        integration = integration_for_token(token)
-        if integration is None:
-            raise exceptions.AuthenticationFailed("The token is not valid for any integration.")
-        return AnonymousUser(), integration
-
-    def authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="harver"'
+    def caller_for(self, secret: str) -> Integration | None:
+        return integration_for_token(secret)
 
 
 class IsEnabledIntegration(BasePermission):
@@ -55,15 +34,7 @@ class IsEnabledIntegration(BasePermission):
         return integration.is_enabled
 
 
-class AtsTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    """Documents AtsTokenAuthentication in the OpenAPI schema as HTTP bearer auth."""
-
+class AtsTokenScheme(BearerScheme):  # type: ignore[no-untyped-call]
     target_class = "integrations.authentication.AtsTokenAuthentication"
     name = "atsToHarverToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "The integration's 'ATS to Harver' token (hvr_ats_…).",
-        }
+    description = "The integration's 'ATS to Harver' token (hvr_ats_…)."
