@@ -412,9 +412,7 @@ def rotate_token(
     model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
     """Confirm, then mint a new "ATS to Harver" token; the old one stops working at once."""
-    integration: Integration = model_admin.get_object(request, object_id)
-    if not model_admin.has_change_permission(request, integration):
-        raise PermissionDenied
+    integration = _integration_to_change(model_admin, request, object_id)
     tabs = replace(Tabs.from_request(request), credentials="ats-to-harver")
     active = InboundToken.objects.active().filter(integration=integration).first()
     if request.method == "POST":
