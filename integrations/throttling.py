@@ -1,60 +1,19 @@
-"""Per-integration request limit, shared by every server process through the cache (Redis)."""
+"""Per-integration request limit of the ATS API, shared by every process through the cache."""
 
 from __future__ import annotations
 
-import logging
-import time
-from typing import Any
-
-from django.conf import settings
-from django.core.cache import cache
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
 
+from harver_integration.throttling import FixedWindowThrottle
 from integrations.models import Integration
 
-logger = logging.getLogger(__name__)
 
+class IntegrationRateThrottle(FixedWindowThrottle):
+    """Requests per integration, at INBOUND_RATE_LIMIT ("<requests>/<seconds>")."""
 
-class IntegrationRateThrottle(BaseThrottle):
-    """A fixed window counted with the cache's atomic increment, so processes share one count.
+    rate_setting = "INBOUND_RATE_LIMIT"
+    scope = "integration"
 
-    Rate from INBOUND_RATE_LIMIT ("<requests>/<seconds>").
-    """
-
-    def __init__(self) -> None:
-        requests, seconds = settings.INBOUND_RATE_LIMIT.split("/")
-        self.limit = int(requests)
-        self.window = int(seconds)
-        self.retry_after = 0
-
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def caller_id(self, request: Request) -> int | None:
         integration = request.auth
-        if not isinstance(integration, Integration):
-            return True
-        now = time.time()
-        window_start = int(now // self.window) * self.window
-        key = f"throttle:integration:{integration.pk}:{window_start}"
-        try:
-            count = self._count(key)
-        except Exception as error:
-            # Losing the limit for a moment is better than refusing invitations while Redis is down.
-            logger.warning("Throttle unavailable (%s); request allowed.", type(error).__name__)
-            return True
-        if count <= self.limit:
-            return True
-        self.retry_after = max(1, int(window_start + self.window - now + 0.999))
-        return False
-
-    def _count(self, key: str) -> int:
-        # Increment first: the key exists for all but the first request of a window, so the
-        # common case costs one increment, not an add and an increment.
-        try:
-            return int(cache.incr(key))
-        except ValueError:
-            if cache.add(key, 1, timeout=self.window + 1):
-                return 1
-            return int(cache.incr(key))
-
-    def wait(self) -> float:
-        return float(self.retry_after)
+        return integration.pk if isinstance(integration, Integration) else None
