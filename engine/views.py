@@ -21,6 +21,7 @@ from engine import events
 from engine.authentication import EngineKeyAuthentication, HasEngineKey
 from engine.models import EngineApiKey
 from engine.serializers import EngineErrorSerializer, EngineEventSerializer, EventOutcomeSerializer
+from engine.throttling import EngineKeyRateThrottle
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -32,6 +33,7 @@ def _error(description: str) -> OpenApiResponse:
 class EventsView(APIView):
     authentication_classes = [EngineKeyAuthentication]
     permission_classes = [HasEngineKey]
+    throttle_classes = [EngineKeyRateThrottle]
 
     @extend_schema(
         operation_id="engine_post_event",
@@ -62,6 +64,10 @@ class EventsView(APIView):
             413: _error("The body is too large."),
             415: _error("The body is not JSON."),
             422: _error("A field is missing or wrong; `errors` names each."),
+            429: _error(
+                "Too many requests with this engine API key (ENGINE_RATE_LIMIT); nothing was "
+                "recorded. Retry-After says in how many seconds to send it again."
+            ),
         },
         examples=[
             OpenApiExample(

@@ -296,6 +296,8 @@ REST_FRAMEWORK: dict[str, Any] = {
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 # Requests per integration per window, shared across processes through the cache.
 INBOUND_RATE_LIMIT = env.str("INBOUND_RATE_LIMIT", default="600/60")
+# Requests per engine API key per window, likewise; over it the engine API answers 429.
+ENGINE_RATE_LIMIT = env.str("ENGINE_RATE_LIMIT", default="600/60")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Harver ATS integration API",
     "DESCRIPTION": "The endpoints Workable and the Harver assessment engine call.",

@@ -79,3 +79,23 @@ def test_it_refuses_an_encryption_key_that_is_not_a_fernet_key(tmp_path):
 
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        pytest.param({}, "600/60", id="default"),
+        pytest.param({"ENGINE_RATE_LIMIT": "50/10"}, "50/10", id="set"),
+    ],
+)
+def test_the_engine_rate_limit_comes_from_the_environment(tmp_path, environment, expected):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ENGINE_RATE_LIMIT)",
+        env={**PRODUCTION_ENV, **environment},
+        tmp_path=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

@@ -518,7 +518,9 @@ def test_the_openapi_schema_documents_the_events_endpoint(client, db) -> None:
         "413",
         "415",
         "422",
+        "429",
     }
+    assert "Retry-After" in operation["responses"]["429"]["description"]
     assert operation["security"] == [{"engineApiKey": []}]
     assert schema["components"]["securitySchemes"]["engineApiKey"]["scheme"] == "bearer"
     request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]

@@ -66,7 +66,8 @@ def connection_kept() -> Iterator[None]:
 @pytest.fixture
 def tenant(db: None, settings: Any, connection_kept: None) -> dict[str, str]:
     """Acme's enabled Workable integration and engine key, one test, one invited candidate."""
-    settings.INBOUND_RATE_LIMIT = "1000000/60"  # the throttle's 429 has its own tests
+    # the throttles' 429s have their own tests
+    settings.INBOUND_RATE_LIMIT = settings.ENGINE_RATE_LIMIT = "1000000/60"
     account = AccountFactory.create(name="Acme Retail")
     assessment = AssessmentFactory.create(account=account, name="Store Associate")
     integration, token = enabled_integration_with_token(account)
