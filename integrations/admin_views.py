@@ -396,11 +396,14 @@ def save_harver_to_ats(
 
     def save() -> str:
         data = form.cleaned_data
+        clear_expiry = bool(data.get("clear_token_expiry"))
         services.set_ats_credentials(
             integration,
             subdomain=data["subdomain"],
             token=data["token"] or None,
-            expires_on=data["token_expires_on"],
+            # A blank expiry keeps the stored one; only the box clears it.
+            expires_on=None if clear_expiry else data["token_expires_on"],
+            clear_expiry=clear_expiry,
             note_author_member_id=data["note_author_member_id"],
         )
         return "The Harver to ATS credentials were saved."

@@ -91,6 +91,11 @@ class HarverToAtsForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The expiry chosen when the token was generated.",
     )
+    clear_token_expiry = forms.BooleanField(
+        label="Clear the token expiry",
+        required=False,
+        help_text="For a token that does not expire. A blank expiry above keeps the current one.",
+    )
     note_author_member_id = forms.CharField(
         label="Timeline note author",
         max_length=64,
@@ -99,6 +104,7 @@ class HarverToAtsForm(forms.Form):
     )
 
     def __init__(self, *args: Any, credential: AtsCredential | None, **kwargs: Any) -> None:
+        self.stored_expiry = credential.token_expires_on if credential is not None else None
         if credential is not None:
             kwargs.setdefault(
                 "initial",
@@ -117,6 +123,19 @@ class HarverToAtsForm(forms.Form):
         if credential is not None and credential.has_token:
             help_text += " Leave it blank to keep the current token."
         self.fields["token"].help_text = help_text
+        if self.stored_expiry is None:
+            del self.fields["clear_token_expiry"]  # nothing to clear
+
+    def clean(self) -> dict[str, Any]:
+        """Clearing goes with the stored expiry still shown (or a blank one), never a new date."""
+        cleaned = super().clean() or {}
+        entered = cleaned.get("token_expires_on")
+        if cleaned.get("clear_token_expiry") and entered not in (None, self.stored_expiry):
+            self.add_error(
+                "clear_token_expiry",
+                "Enter a new expiry or clear it, not both: untick this box to keep the new date.",
+            )
+        return cleaned
 
 
 @dataclass

@@ -167,11 +167,17 @@ def set_ats_credentials(
     subdomain: str | None = None,
     token: str | None = None,
     expires_on: datetime.date | None = None,
+    clear_expiry: bool = False,
     note_author_member_id: str | None = None,
 ) -> AtsCredential:
-    """Update the "Harver to ATS" credentials; each value left as None is kept."""
+    """Update the "Harver to ATS" credentials; each value left as None is kept.
+
+    `clear_expiry` removes the token's expiry (None keeps it); it cannot go with `expires_on`.
+    """
     from django.core.exceptions import ValidationError
 
+    if clear_expiry and expires_on is not None:
+        raise IntegrationError(["Give the token a new expiry or clear it, not both."])
     credential, _ = AtsCredential.objects.get_or_create(integration=integration)
     if subdomain is not None:
         credential.subdomain = subdomain.strip().lower()
@@ -184,6 +190,8 @@ def set_ats_credentials(
         credential.verification = {}
     if expires_on is not None:
         credential.token_expires_on = expires_on
+    elif clear_expiry:
+        credential.token_expires_on = None
     if note_author_member_id is not None:
         credential.note_author_member_id = note_author_member_id.strip()
     try:

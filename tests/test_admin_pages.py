@@ -226,6 +226,69 @@ def test_it_saves_the_workable_credentials_and_keeps_the_token_when_left_blank(
     assert WORKABLE_TOKEN not in page
 
 
+def test_it_clears_the_token_expiry_only_when_the_box_is_ticked(harver_admin, integration):
+    # given a Harver Admin who saved the token with an expiry
+    url = integration_url("harver_to_ats", integration)
+    harver_admin.post(
+        url, {"subdomain": "acme", "token": WORKABLE_TOKEN, "token_expires_on": "2027-01-31"}
+    )
+    page = _text(harver_admin.get(integration_url("overview", integration)))
+    assert 'name="clear_token_expiry"' in page
+
+    # when they save with the expiry left blank, it is kept
+    harver_admin.post(url, {"subdomain": "acme", "token_expires_on": ""})
+    credential = AtsCredential.objects.get(integration=integration)
+    assert credential.token_expires_on == datetime.date(2027, 1, 31)
+
+    # when they tick "Clear the token expiry", the date still shown beside it
+    response = harver_admin.post(
+        url,
+        {"subdomain": "acme", "token_expires_on": "2027-01-31", "clear_token_expiry": "on"},
+    )
+
+    # then the expiry is gone, the token kept, and there is nothing left to clear
+    assert response.status_code == 302
+    credential.refresh_from_db()
+    assert credential.token_expires_on is None
+    assert credential.token == WORKABLE_TOKEN
+    page = _text(harver_admin.get(response["Location"]))
+    assert 'name="clear_token_expiry"' not in page
+    assert "expires" not in page.split('id="current-ats-token">')[1].split("</span>")[0]
+
+
+def test_it_refuses_a_new_expiry_and_clearing_it_at_once(harver_admin, integration):
+    # given a token with an expiry
+    url = integration_url("harver_to_ats", integration)
+    harver_admin.post(
+        url, {"subdomain": "acme", "token": WORKABLE_TOKEN, "token_expires_on": "2027-01-31"}
+    )
+
+    # when a new date is entered and the clear box ticked too
+    response = harver_admin.post(
+        url,
+        {"subdomain": "acme", "token_expires_on": "2028-01-31", "clear_token_expiry": "on"},
+    )
+
+    # then the box says why, and the expiry is unchanged
+    assert response.status_code == 200
+    assert "Enter a new expiry or clear it, not both" in _text(response)
+    credential = AtsCredential.objects.get(integration=integration)
+    assert credential.token_expires_on == datetime.date(2027, 1, 31)
+
+
+def test_the_service_clears_an_expiry_but_not_together_with_a_new_one(integration):
+    services.set_ats_credentials(integration, expires_on=datetime.date(2027, 1, 31))
+
+    with pytest.raises(services.IntegrationError):
+        services.set_ats_credentials(
+            integration, expires_on=datetime.date(2028, 1, 31), clear_expiry=True
+        )
+    assert integration.ats_credential.token_expires_on == datetime.date(2027, 1, 31)
+
+    credential = services.set_ats_credentials(integration, clear_expiry=True)
+    assert credential.token_expires_on is None
+
+
 def test_it_shows_a_rotated_token_once_after_confirming(harver_admin, integration):
     # given a Harver Admin on the rotation confirmation
     old = InboundToken.objects.active().get(integration=integration)
