@@ -246,6 +246,9 @@ WORKABLE_READ_TIMEOUT = env.float("WORKABLE_READ_TIMEOUT", default=20.0)
 WORKABLE_RATE_LIMIT_REQUESTS = env.int("WORKABLE_RATE_LIMIT_REQUESTS", default=10)
 WORKABLE_RATE_LIMIT_WINDOW_SECONDS = env.float("WORKABLE_RATE_LIMIT_WINDOW_SECONDS", default=10.0)
 WORKABLE_RATE_LIMIT_MARGIN_SECONDS = env.float("WORKABLE_RATE_LIMIT_MARGIN_SECONDS", default=0.5)
+# A worker waits in place for a rate-limit slot at most this far off; a later one postpones the
+# delivery (it waits in the database, the worker moves on).
+WORKABLE_RATE_LIMIT_WAIT_SECONDS = env.float("WORKABLE_RATE_LIMIT_WAIT_SECONDS", default=0.5)
 # Workable roles that may read our timeline notes (the comment "policy"; admins always can).
 WORKABLE_COMMENT_POLICY = env.list(
     "WORKABLE_COMMENT_POLICY", default=["recruiter", "hiring_manager", "recruiting_admin", "admin"]
@@ -266,6 +269,11 @@ DELIVERY_RETRY_SCHEDULE = [
 DELIVERY_RETRY_JITTER = env.float("DELIVERY_RETRY_JITTER", default=0.2)
 # How long a worker may hold a delivery it is sending; a worker that dies loses it after this.
 DELIVERY_LEASE_SECONDS = env.float("DELIVERY_LEASE_SECONDS", default=120.0)
+# A task claims up to this many due deliveries of one integration at once and sends them over
+# one connection, starting new sends for at most DELIVERY_BATCH_SECONDS (capped at a quarter
+# of the lease); what is left goes back to the queue.
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=25)
+DELIVERY_BATCH_SECONDS = env.float("DELIVERY_BATCH_SECONDS", default=10.0)
 # The sweeper re-queues due, lost and stuck deliveries this often.
 DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=5.0)
 # A queued delivery still not taken this long after it was due is queued again.

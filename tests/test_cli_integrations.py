@@ -234,6 +234,34 @@ def test_it_refuses_an_empty_stdin(
     assert not integration.ats_credential.has_token
 
 
+def test_it_clears_the_expiry_and_keeps_the_token(
+    integration: Integration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a token with an expiry
+    set_credentials(monkeypatch, integration, "--expires", "2031-01-31")
+
+    # when the expiry is cleared
+    output = run_json("integrations", "set-credentials", str(integration.pk), "--clear-expires")
+
+    # then it is gone and the token stays
+    assert output["credentials"]["token_expires_on"] is None
+    assert output["credentials"]["token_last4"] == WORKABLE_TOKEN[-4:]
+    integration.ats_credential.refresh_from_db()
+    assert integration.ats_credential.token_expires_on is None
+
+
+def test_it_refuses_a_new_expiry_and_clearing_it_together(integration: Integration) -> None:
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        run(
+            "integrations",
+            "set-credentials",
+            str(integration.pk),
+            "--expires",
+            "2031-01-31",
+            "--clear-expires",
+        )
+
+
 def test_it_refuses_a_date_that_is_not_iso(
     integration: Integration, monkeypatch: pytest.MonkeyPatch
 ) -> None:

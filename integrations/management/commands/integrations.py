@@ -102,8 +102,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Read the ATS API token from standard input (never from the command line).",
         )
-        credentials.add_argument(
+        expiry = credentials.add_mutually_exclusive_group()
+        expiry.add_argument(
             "--expires", type=iso_date, metavar="YYYY-MM-DD", help="The token's expiry."
+        )
+        expiry.add_argument(
+            "--clear-expires",
+            action="store_true",
+            help="Remove the token's expiry (a token that does not expire).",
         )
         credentials.add_argument(
             "--member-id", metavar="ID", help="The ATS member who authors timeline notes."
@@ -228,10 +234,11 @@ class Command(BaseCommand):
 
     def set_credentials(self, options: Options) -> None:
         integration = self.integration(options)
-        changes = ("subdomain", "token_stdin", "expires", "member_id")
+        changes = ("subdomain", "token_stdin", "expires", "clear_expires", "member_id")
         if not any(options[name] not in (None, False) for name in changes):
             raise CommandError(
-                "Nothing to change: give --subdomain, --token-stdin, --expires or --member-id."
+                "Nothing to change: give --subdomain, --token-stdin, --expires, --clear-expires "
+                "or --member-id."
             )
         token = read_token() if options["token_stdin"] else None
         credential = services.set_ats_credentials(
@@ -239,6 +246,7 @@ class Command(BaseCommand):
             subdomain=options["subdomain"],
             token=token,
             expires_on=options["expires"],
+            clear_expiry=options["clear_expires"],
             note_author_member_id=options["member_id"],
         )
         data: dict[str, Any] = {
