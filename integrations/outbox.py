@@ -1,10 +1,13 @@
 """The delivery outbox: everything owed to an ATS, stored before it is sent, sent until it lands.
 
 The database is the source of truth, the broker only a doorbell. A status change writes its
-deliveries in its own transaction (`add`); their tasks are published after commit. A task takes
-a delivery id and claims the row with a conditional update (`pending` and due → `sending` with
-a lease): only the worker whose update changed one row sends, so a task delivered twice sends
-once. Each attempt is recorded with what the partner answered; transient failures wait in
+deliveries in its own transaction (`add`); one task per integration is published after commit. A
+task takes a delivery id and claims, in one short transaction, that delivery and the other due
+deliveries of its integration (`pending` and due → `sending` with a shared lease; `SKIP LOCKED`
+on PostgreSQL, so concurrent tasks take disjoint batches and a task delivered twice sends each
+delivery once). The batch goes out through one sender (one token, one HTTP session), within a
+time box; each attempt is recorded the moment it ends, with what the partner answered, so a
+worker lost mid-batch re-sends only what it had not recorded. Transient failures wait in
 `next_attempt_at` for the next step of DELIVERY_RETRY_SCHEDULE, permanent ones stop at once.
 Short waits are also published as broker countdowns; longer ones only in the database, because
 a Redis broker re-delivers countdowns longer than its visibility timeout.
@@ -25,14 +28,26 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from celery import Task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -61,9 +76,13 @@ SWEEP_BATCH = 1000
 # After a publish failed, this process leaves publishing to the sweeper for this long.
 BROKER_RETRY_SECONDS = 2.0
 REPLAYABLE_STATES = (State.FAILED, State.SUCCEEDED)
+# Outcomes after which a task takes no further batch of the integration.
+ENDS_THE_TASK = frozenset({"postponed", "held"})
 HEALTH_WINDOW = datetime.timedelta(hours=24)
 
 Sender = Callable[[Delivery], Exchange]
+# Opens one sender for a batch of an integration's deliveries (one token, one session).
+Connect = Callable[[Integration], AbstractContextManager[Sender]]
 
 
 # --- Publishing -----------------------------------------------------------------------------
@@ -71,11 +90,16 @@ Sender = Callable[[Delivery], Exchange]
 
 @dataclass(frozen=True)
 class Doorbell:
-    """One task to publish: which delivery, for which provider's task, and when it is due."""
+    """One task to publish: which delivery, for which provider's task, and when it is due.
+
+    `covered` are further due deliveries of the same integration that this task's batch takes
+    too; they share its fate if publishing fails (left to the sweeper).
+    """
 
     delivery_id: int
     provider: str
     eta: datetime.datetime | None = None
+    covered: tuple[int, ...] = field(default=())
 
 
 @cache
@@ -91,7 +115,7 @@ class _Broker:
 
 
 def publish(doorbells: Iterable[Doorbell]) -> int:
-    """Publish a task per delivery; returns how many went out.
+    """Publish a task per doorbell; returns how many deliveries they cover went out.
 
     A broker that is down must not fail or slow the caller: the first error stops publishing
     (and for BROKER_RETRY_SECONDS this process does not try again), and the deliveries not
@@ -108,7 +132,11 @@ def publish(doorbells: Iterable[Doorbell]) -> int:
             )
         except Exception as error:
             _Broker.down_until = time.monotonic() + BROKER_RETRY_SECONDS
-            missed = [item.delivery_id for item in pending[index:]]
+            missed = [
+                delivery_id
+                for item in pending[index:]
+                for delivery_id in (item.delivery_id, *item.covered)
+            ]
             logger.warning(
                 "Could not publish %d delivery task(s) (%s); the sweeper will.",
                 len(missed),
@@ -118,8 +146,12 @@ def publish(doorbells: Iterable[Doorbell]) -> int:
                 Delivery.objects.filter(pk__in=missed).update(enqueued_at=None)
             except Exception:
                 logger.warning("Could not mark deliveries %s as unpublished.", missed[:20])
-            return index
-    return len(pending)
+            return _covering(pending[:index])
+    return _covering(pending)
+
+
+def _covering(doorbells: list[Doorbell]) -> int:
+    return sum(1 + len(doorbell.covered) for doorbell in doorbells)
 
 
 def publish_after_commit(doorbells: Iterable[Doorbell]) -> None:
@@ -131,6 +163,24 @@ def publish_after_commit(doorbells: Iterable[Doorbell]) -> None:
 def _doorbell_for(delivery: Delivery, due: datetime.datetime, now: datetime.datetime) -> Doorbell:
     eta = due if due > now else None
     return Doorbell(delivery.pk, delivery.integration.provider, eta)
+
+
+def doorbells_for(
+    rows: Iterable[tuple[int, int, str, datetime.datetime]], now: datetime.datetime
+) -> list[Doorbell]:
+    """Doorbells for (id, integration id, provider, due) rows: one per integration for what is
+    due now (its batch takes them all), one per delivery for what is due later."""
+    due_now: dict[int, list[tuple[int, str]]] = {}
+    later: list[Doorbell] = []
+    for pk, integration_id, provider, next_attempt_at in rows:
+        if next_attempt_at > now:
+            later.append(Doorbell(pk, provider, next_attempt_at))
+        else:
+            due_now.setdefault(integration_id, []).append((pk, provider))
+    return [
+        Doorbell(group[0][0], group[0][1], covered=tuple(pk for pk, _ in group[1:]))
+        for group in due_now.values()
+    ] + later
 
 
 def _countdown_allowed(due: datetime.datetime, now: datetime.datetime) -> bool:
@@ -154,8 +204,10 @@ def add(integration: Integration, deliveries: list[Delivery]) -> list[Delivery]:
         delivery.enqueued_at = now if state == State.PENDING else None
     created = Delivery.objects.bulk_create(deliveries)
     _drop_superseded(created, now)
-    if state == State.PENDING:
-        publish_after_commit(Doorbell(item.pk, integration.provider) for item in created)
+    if state == State.PENDING and created:
+        first, *rest = created
+        covered = tuple(item.pk for item in rest)
+        publish_after_commit([Doorbell(first.pk, integration.provider, covered=covered)])
     return created
 
 
@@ -188,41 +240,127 @@ def _drop_superseded(deliveries: list[Delivery], now: datetime.datetime) -> None
 # --- Sending --------------------------------------------------------------------------------
 
 
-def claim(delivery_id: int) -> Delivery | None:
-    """Take a due, pending delivery for this worker; None when another has it or it is not due."""
+def batch_seconds() -> float:
+    """How long a task keeps starting new sends: well inside the lease its batch holds."""
+    return min(settings.DELIVERY_BATCH_SECONDS, settings.DELIVERY_LEASE_SECONDS / 4)
+
+
+def claim(delivery_id: int, size: int | None = None) -> list[Delivery]:
+    """Take `delivery_id` and up to `size` - 1 more due, pending deliveries of its integration.
+
+    The named delivery comes first (it may hold a reserved rate-limit slot), then the others by
+    due time. Rows another worker holds are skipped (PostgreSQL's SKIP LOCKED; SQLite writes one
+    at a time), and only rows this claim's lease now marks are returned, so no delivery is ever
+    in two batches. Empty when nothing of the integration is due.
+    """
+    size = size or settings.DELIVERY_BATCH_SIZE
     now = timezone.now()
     lease = now + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-    claimed = Delivery.objects.filter(
-        pk=delivery_id, state=State.PENDING, next_attempt_at__lte=now + EARLY
-    ).update(state=State.SENDING, locked_until=lease, updated_at=now)
-    if claimed != 1:
-        return None
+    integration = Delivery.objects.filter(pk=delivery_id).values("integration_id")
+    due = Delivery.objects.filter(
+        integration_id=Subquery(integration),
+        state=State.PENDING,
+        next_attempt_at__lte=now + EARLY,
+    ).order_by(Case(When(pk=delivery_id, then=Value(0)), default=Value(1)), "next_attempt_at", "pk")
+    with transaction.atomic():
+        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids, state=State.PENDING).update(
+            state=State.SENDING, locked_until=lease, updated_at=now
+        )
     # Only what every send needs; a sender that needs the candidate loads it itself.
-    claimed_rows = Delivery.objects.select_related("integration__ats_credential").filter(
-        pk=delivery_id
+    rows = Delivery.objects.select_related("integration__ats_credential").filter(
+        pk__in=ids, state=State.SENDING, locked_until=lease
     )
-    return next(iter(claimed_rows.order_by()), None)
+    position = {pk: index for index, pk in enumerate(ids)}
+    batch = sorted(rows.order_by(), key=lambda delivery: position[delivery.pk])
+    for delivery in batch[1:]:
+        delivery.integration = batch[0].integration  # one integration, one credential, in memory
+    return batch
 
 
-def process(delivery_id: int, send: Sender, *, task_id: str = "") -> str:
-    """Claim a delivery, send it with `send`, record the attempt; returns what happened."""
-    delivery = claim(delivery_id)
-    if delivery is None:
-        return "not claimed"
-    if not delivery.integration.is_enabled:
-        _settle(delivery, state=State.HELD)
-        return "held"
-    if delivery.kind == Delivery.Kind.STATUS:
-        verdict = _order_verdict(delivery)
-        if verdict is not None:
-            return verdict
+def process(delivery_id: int, connect: Connect, *, task_id: str = "") -> str:
+    """Send the due deliveries of `delivery_id`'s integration, that one first, batch by batch.
+
+    Returns what happened to `delivery_id` ("not claimed" when another worker had it or it was
+    not due). Takes no further batch after `batch_seconds()`; if the integration still has due
+    deliveries then, another task is published for them.
+    """
+    deadline = time.monotonic() + batch_seconds()
+    size = settings.DELIVERY_BATCH_SIZE
+    outcome = "not claimed"
+    while True:
+        batch = claim(delivery_id, size)
+        if not batch:
+            break
+        outcomes = _send_batch(batch, connect, task_id, deadline)
+        outcome = outcomes.get(delivery_id, outcome) if outcome == "not claimed" else outcome
+        stopped = len(outcomes) < len(batch) or not ENDS_THE_TASK.isdisjoint(outcomes.values())
+        if stopped or len(batch) < size:
+            break  # the batch stopped early, or the integration had nothing more due
+        if time.monotonic() >= deadline:
+            _publish_next_due(batch[0].integration)
+            break
+    return outcome
+
+
+def _publish_next_due(integration: Integration) -> None:
+    """Out of time with more due: one task for the integration's next due delivery."""
+    now = timezone.now()
+    following = (
+        Delivery.objects.filter(
+            integration=integration, state=State.PENDING, next_attempt_at__lte=now + EARLY
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following is not None:
+        publish([Doorbell(following, integration.provider)])
+
+
+def _send_batch(
+    batch: list[Delivery], connect: Connect, task_id: str, deadline: float
+) -> dict[int, str]:
+    """Send a claimed batch in order; returns each settled delivery's outcome by id.
+
+    A delivery postponed by the rate limit postpones the rest of the batch to the same moment
+    (they share its token); at the deadline the rest is released for another task.
+    """
+    integration = batch[0].integration
+    if not integration.is_enabled:
+        _settle_all(batch, state=State.HELD)
+        return {delivery.pk: "held" for delivery in batch}
+    statuses = _status_deliveries_of(batch)
+    outcomes: dict[int, str] = {}
+    with connect(integration) as send:
+        for index, delivery in enumerate(batch):
+            if index and time.monotonic() >= deadline:
+                _release(batch[index:], due=None)
+                break
+            if delivery.kind == Delivery.Kind.STATUS:
+                verdict = _order_verdict(delivery, statuses, batch)
+                if verdict is not None:
+                    outcomes[delivery.pk] = verdict
+                    continue
+            try:
+                outcomes[delivery.pk] = _send_one(delivery, send, task_id)
+            except Postponed as postponed:
+                _postpone(delivery, postponed)
+                outcomes[delivery.pk] = "postponed"
+                _release(batch[index + 1 :], due=postponed.until, doorbell=False)
+                break
+    return outcomes
+
+
+def _send_one(delivery: Delivery, send: Sender, task_id: str) -> str:
     started_at = timezone.now()
     started = time.monotonic()
     try:
         exchange = send(delivery)
-    except Postponed as postponed:
-        _postpone(delivery, postponed)
-        return "postponed"
+    except Postponed:
+        raise
     except DeliveryError as error:
         _record_failure(delivery, error, started_at, _elapsed_ms(started), task_id)
         return "failed attempt"
@@ -251,20 +389,87 @@ def _settle(delivery: Delivery, **changes: Any) -> bool:
     return bool(held)
 
 
-def _order_verdict(delivery: Delivery) -> str | None:
-    """Drop a status superseded by a newer one; wait while an older one is being sent."""
+def _settle_all(deliveries: list[Delivery], **changes: Any) -> int:
+    """`_settle` for deliveries of one claim (they share its lease), in one statement."""
+    if not deliveries:
+        return 0
+    changes.setdefault("locked_until", None)
+    changes["updated_at"] = timezone.now()
+    return Delivery.objects.filter(
+        pk__in=[delivery.pk for delivery in deliveries],
+        state=State.SENDING,
+        locked_until=deliveries[0].locked_until,
+    ).update(**changes)
+
+
+def _release(
+    deliveries: list[Delivery], *, due: datetime.datetime | None, doorbell: bool = True
+) -> None:
+    """Hand claimed deliveries back unsent (no attempt): due again at `due`, or as they were.
+
+    With `doorbell`, one task is published for them; without, the caller's own doorbell (a
+    postponed delivery of the same integration, due at the same moment) takes them along, or
+    the sweeper does.
+    """
+    if not deliveries:
+        return
     now = timezone.now()
-    others = (
-        Delivery.objects.filter(
-            candidate_assessment_id=delivery.candidate_assessment_id, kind=Delivery.Kind.STATUS
+    changes: dict[str, Any] = {"state": State.PENDING}
+    queued = doorbell or (due is not None and _countdown_allowed(due, now))
+    changes["enqueued_at"] = now if queued else None
+    if due is not None:
+        changes["next_attempt_at"] = due
+    released = _settle_all(deliveries, **changes)
+    if released and doorbell:
+        first, *rest = deliveries
+        publish(
+            [
+                Doorbell(
+                    first.pk,
+                    first.integration.provider,
+                    eta=due if due and due > now else None,
+                    covered=tuple(delivery.pk for delivery in rest),
+                )
+            ]
         )
-        .exclude(pk=delivery.pk)
+
+
+StatusRow = tuple[int, int, int | None, str, datetime.datetime | None, str]
+
+
+def _status_deliveries_of(batch: list[Delivery]) -> dict[int, list[StatusRow]]:
+    """Every live status delivery of the batch's candidates, read once for the whole batch."""
+    candidates = {d.candidate_assessment_id for d in batch if d.kind == Delivery.Kind.STATUS}
+    by_candidate: dict[int, list[StatusRow]] = {}
+    if not candidates:
+        return by_candidate
+    rows = (
+        Delivery.objects.filter(candidate_assessment_id__in=candidates, kind=Delivery.Kind.STATUS)
         .exclude(state=State.DROPPED)
-        .values_list("rank", "state", "locked_until", "label")
+        .values_list("pk", "candidate_assessment_id", "rank", "state", "locked_until", "label")
     )
+    for row in rows:
+        by_candidate.setdefault(row[1], []).append(row)
+    return by_candidate
+
+
+def _order_verdict(
+    delivery: Delivery, statuses: dict[int, list[StatusRow]], batch: list[Delivery]
+) -> str | None:
+    """Drop a status superseded by a newer one; wait while an older one is being sent.
+
+    Statuses of the same batch never wait for each other: they go in batch order, and an older
+    one after a newer one is dropped when its turn comes.
+    """
+    now = timezone.now()
+    ours = {item.pk for item in batch}
     rank = delivery.rank or 0
     in_flight: list[datetime.datetime] = []
-    for other_rank, other_state, locked_until, label in others:
+    for pk, _, other_rank, other_state, locked_until, label in statuses.get(
+        delivery.candidate_assessment_id, []
+    ):
+        if pk == delivery.pk:
+            continue
         if (other_rank or 0) > rank:
             _settle(
                 delivery,
@@ -275,7 +480,8 @@ def _order_verdict(delivery: Delivery) -> str | None:
             logger.info("Delivery %s dropped: superseded by %s", delivery.pk, label)
             return "dropped"
         older = (other_rank or 0) < rank
-        if older and other_state == State.SENDING and locked_until and locked_until > now:
+        in_flight_elsewhere = other_state == State.SENDING and pk not in ours
+        if older and in_flight_elsewhere and locked_until is not None and locked_until > now:
             in_flight.append(locked_until)
     if in_flight:
         due = min([*in_flight, now + ORDER_RECHECK])
@@ -367,6 +573,7 @@ def _record_success(
             Integration.objects.filter(pk=delivery.integration_id).update(
                 last_error="", last_error_at=None
             )
+            delivery.integration.last_error = ""
     logger.info(
         "Delivery %s (%s, integration %s, candidate assessment %s) succeeded: HTTP %s in %d ms",
         delivery.pk,
@@ -425,9 +632,11 @@ def _record_failure(
         )
         if permanent and getattr(error, "credentials_rejected", False):
             label = delivery.integration.provider_impl.label
+            flag = f"{label} rejected the credentials: {error}"
             Integration.objects.filter(pk=delivery.integration_id).update(
-                last_error=f"{label} rejected the credentials: {error}", last_error_at=now
+                last_error=flag, last_error_at=now
             )
+            delivery.integration.last_error = flag
     if settled and due is not None:
         publish([_doorbell_for(delivery, due, now)])
     if changes["state"] == State.FAILED:
@@ -462,11 +671,11 @@ def release(integration: Integration) -> int:
 
 def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
     now = timezone.now()
-    rows = list(deliveries.values_list("pk", "integration__provider", "state"))
+    rows = list(deliveries.values_list("pk", "integration_id", "integration__provider", "state"))
     if not rows:
         return 0
     count = Delivery.objects.filter(
-        pk__in=[pk for pk, _, _ in rows], state__in={state for _, _, state in rows}
+        pk__in=[row[0] for row in rows], state__in={row[3] for row in rows}
     ).update(
         state=State.PENDING,
         next_attempt_at=now,
@@ -476,7 +685,7 @@ def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
         updated_at=now,
         **extra,
     )
-    publish_after_commit(Doorbell(pk, provider) for pk, provider, _ in rows)
+    publish_after_commit(doorbells_for([(*row[:3], now) for row in rows], now))
     return count
 
 
@@ -561,15 +770,14 @@ def sweep() -> dict[str, int]:
             | Q(enqueued_at__lte=requeue_before, next_attempt_at__lte=requeue_before)
         )
         .order_by("next_attempt_at")
-        .values_list("pk", "integration__provider", "next_attempt_at")[:SWEEP_BATCH]
+        .values_list("pk", "integration_id", "integration__provider", "next_attempt_at")[
+            :SWEEP_BATCH
+        ]
     )
     rows = list(due)
     if rows:
-        Delivery.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(enqueued_at=now)
-    published = publish(
-        Doorbell(pk, provider, next_attempt_at if next_attempt_at > now else None)
-        for pk, provider, next_attempt_at in rows
-    )
+        Delivery.objects.filter(pk__in=[row[0] for row in rows]).update(enqueued_at=now)
+    published = publish(doorbells_for(rows, now))
     return {"reclaimed": reclaimed, "released": released, "published": published}
 
 

@@ -4,14 +4,18 @@
 and writes the deliveries with their exact bodies, built from the database state at that moment
 (contract §3, §4): the `PUT callback_url`; on `completed` also the timeline note with the
 recommendation and the enabled report links, and one custom-attribute write per enabled field
-mapping. `send` is the sender the outbox calls for one claimed delivery; it reads the token only
-then, and takes every request's slot from the per-token rate limit.
+mapping. `connect` opens the sender the outbox uses for a claimed batch of one integration's
+deliveries: it reads the token only then, keeps one HTTP session for the batch, and takes every
+request's slot from the per-token rate limit.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -211,7 +215,8 @@ class DeliveryBudget:
     The first request may use the slot the delivery reserved when it was postponed, never
     before it and at most half the margin after it (a later run takes a new slot, so late
     requests never crowd into a window that is already full); any other request reserves a new
-    slot. A slot that is not now postpones the delivery to it; nothing sleeps.
+    slot. A slot at most WORKABLE_RATE_LIMIT_WAIT_SECONDS away is waited for in place (cheaper
+    than a trip through the queue); a later one postpones the delivery to it.
     """
 
     def __init__(self, delivery: Delivery, key: str, limiter: RateLimiter) -> None:
@@ -236,6 +241,9 @@ class DeliveryBudget:
             raise Postponed(now + LIMITER_DOWN_RETRY, reserved=False) from None
         if delay <= 0:
             return
+        if delay <= settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS:
+            time.sleep(delay)
+            return
         raise Postponed(now + datetime.timedelta(seconds=delay), reserved=True)
 
     def block(self, seconds: float) -> None:
@@ -245,9 +253,9 @@ class DeliveryBudget:
             logger.warning("Rate limiter unavailable (%s); 429 not shared", type(error).__name__)
 
 
-def _credential(delivery: Delivery) -> tuple[AtsCredential, str]:
+def _credential(integration: Integration) -> tuple[AtsCredential, str]:
     try:
-        credential = delivery.integration.ats_credential
+        credential = integration.ats_credential
     except AtsCredential.DoesNotExist:
         credential = None
     if credential is None or not credential.has_token or not credential.subdomain:
@@ -263,9 +271,15 @@ def _credential(delivery: Delivery) -> tuple[AtsCredential, str]:
     return credential, token
 
 
-def _candidate_id(client: WorkableClient, delivery: Delivery) -> str:
-    """Workable's id of the candidate, found by email and job once and kept for the others."""
+def _candidate_id(client: WorkableClient, delivery: Delivery, found_ids: dict[int, str]) -> str:
+    """Workable's id of the candidate, found by email and job once and kept for the others.
+
+    Kept in the database for later tasks and in `found_ids` for the rest of this batch.
+    """
     if delivery.remote_ref:
+        return delivery.remote_ref
+    if delivery.candidate_assessment_id in found_ids:
+        delivery.remote_ref = found_ids[delivery.candidate_assessment_id]
         return delivery.remote_ref
     email, shortcode = (
         CandidateAssessment.objects.filter(pk=delivery.candidate_assessment_id)
@@ -283,7 +297,7 @@ def _candidate_id(client: WorkableClient, delivery: Delivery) -> str:
         kind__in=[Kind.COMMENT, Kind.FIELD],
         remote_ref="",
     ).update(remote_ref=candidate_id)
-    delivery.remote_ref = candidate_id
+    delivery.remote_ref = found_ids[delivery.candidate_assessment_id] = candidate_id
     return candidate_id
 
 
@@ -296,34 +310,61 @@ def _writes_proven(credential: AtsCredential) -> None:
     scopes["w_candidates"] = "verified"
     verification["scopes"] = scopes
     AtsCredential.objects.filter(pk=credential.pk).update(verification=verification)
+    credential.verification = verification
 
 
-def send(delivery: Delivery) -> Exchange:
-    """Send one claimed delivery to Workable; raise a transport error when it did not land."""
-    credential, token = _credential(delivery)
-    budget = DeliveryBudget(delivery, token_key(token), get_rate_limiter())
-    with WorkableClient(subdomain=credential.subdomain, token=token, budget=budget) as client:
-        if delivery.kind == Kind.STATUS:
-            return client.put_assessment_result(delivery.url, delivery.payload)
-        candidate_id = _candidate_id(client, delivery)
-        if delivery.kind == Kind.COMMENT:
-            member_id = credential.note_author_member_id
-            if not member_id:
-                raise PermanentError(
-                    "No timeline note author is chosen (Credentials, Harver to ATS)."
-                )
-            comment = delivery.payload.get("comment") or {}
-            exchange = client.create_comment(
-                candidate_id,
-                member_id=member_id,
-                body=str(comment.get("body", "")),
-                policy=list(comment.get("policy") or []),
-            )
-        else:
-            exchange = client.update_custom_attribute_value(
-                candidate_id,
-                key=str(delivery.payload["custom_attribute_key"]),
-                value=str(delivery.payload["value"]),
-            )
-    _writes_proven(credential)
-    return exchange
+@contextmanager
+def connect(integration: Integration) -> Iterator[outbox.Sender]:
+    """The sender for a batch of `integration`'s deliveries: one token, one HTTP session.
+
+    Credentials that cannot be used fail each delivery with the reason (a permanent error).
+    """
+    try:
+        credential, token = _credential(integration)
+    except PermanentError as error:
+        reason = str(error)
+
+        def refuse(delivery: Delivery) -> Exchange:
+            raise PermanentError(reason)
+
+        yield refuse
+        return
+    key, limiter = token_key(token), get_rate_limiter()
+    found_ids: dict[int, str] = {}
+    with WorkableClient(subdomain=credential.subdomain, token=token, budget=None) as client:
+
+        def send(delivery: Delivery) -> Exchange:
+            client.budget = DeliveryBudget(delivery, key, limiter)
+            exchange = _send(client, credential, delivery, found_ids)
+            _writes_proven(credential)
+            return exchange
+
+        yield send
+
+
+def _send(
+    client: WorkableClient,
+    credential: AtsCredential,
+    delivery: Delivery,
+    found_ids: dict[int, str],
+) -> Exchange:
+    """Send one claimed delivery; raise a transport error when it did not land."""
+    if delivery.kind == Kind.STATUS:
+        return client.put_assessment_result(delivery.url, delivery.payload)
+    candidate_id = _candidate_id(client, delivery, found_ids)
+    if delivery.kind == Kind.COMMENT:
+        member_id = credential.note_author_member_id
+        if not member_id:
+            raise PermanentError("No timeline note author is chosen (Credentials, Harver to ATS).")
+        comment = delivery.payload.get("comment") or {}
+        return client.create_comment(
+            candidate_id,
+            member_id=member_id,
+            body=str(comment.get("body", "")),
+            policy=list(comment.get("policy") or []),
+        )
+    return client.update_custom_attribute_value(
+        candidate_id,
+        key=str(delivery.payload["custom_attribute_key"]),
+        value=str(delivery.payload["value"]),
+    )

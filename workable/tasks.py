@@ -10,5 +10,5 @@ from workable import deliveries
 
 @shared_task(bind=True, ignore_result=True)
 def send_delivery(self: Task[Any, Any], delivery_id: int) -> None:
-    """Send one delivery if it is still due and no other worker has it (safe to run twice)."""
-    outbox.process(delivery_id, deliveries.send, task_id=self.request.id or "")
+    """Send this delivery and the other due ones of its integration (safe to run twice)."""
+    outbox.process(delivery_id, deliveries.connect, task_id=self.request.id or "")

@@ -111,7 +111,7 @@ def invited_fixture(db: None, settings: Any, tmp_path: Any) -> Setup:
 def run(delivery: Delivery) -> str:
     """What one worker run of the delivery's task does (ignoring whether it is due)."""
     make_due(delivery)
-    return outbox.process(delivery.pk, deliveries.send, task_id="task-1")
+    return outbox.process(delivery.pk, deliveries.connect, task_id="task-1")
 
 
 def make_due(delivery: Delivery) -> None:

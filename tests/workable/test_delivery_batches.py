@@ -1,0 +1,305 @@
+"""Batches: a task sends every due delivery of its integration, over one session, within limits.
+
+Workable is faked with `responses`. What a single delivery does (bodies, retries, order) is in
+`test_deliveries.py`; here: what a batch takes, how it stops, and what it leaves to others.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+import threading
+from typing import Any
+from unittest import mock
+
+import pytest
+import requests
+import responses
+from django.db import connections, transaction
+from django.utils import timezone
+
+from assessments.models import CandidateAssessment
+from integrations import inbound, outbox
+from integrations.models import Delivery, DeliveryAttempt, Integration
+from tests.factories import AccountFactory
+from tests.workable.delivery_support import (
+    WORKABLE_TOKEN,
+    configure,
+    invited_fixture,  # noqa: F401
+    reload,
+    run,
+)
+from workable import deliveries
+from workable.ratelimit import token_key
+from workable.tasks import send_delivery
+
+State = Delivery.State
+CALLBACKS = "https://acme.workable.com/spi/v3/assessments/{}/results"
+numbers = itertools.count()
+
+
+def invite_more(setup: Any, count: int, *, integration: Integration | None = None) -> list[int]:
+    """`count` more invited candidates; returns their pending-status deliveries' ids."""
+    integration = integration or setup.integration
+    ids = []
+    for number in itertools.islice(numbers, count):
+        outcome = inbound.invite(
+            integration,
+            inbound.InvitationRequest(
+                assessment=setup.assessment,
+                email=f"candidate{number}.{integration.pk}@example.com",
+                callback_url=CALLBACKS.format(f"i{integration.pk}n{number}"),
+                first_name="Cand",
+                last_name=f"Idate {number}",
+                job_shortcode="A1B2C3",
+                job_title="Store Associate",
+            ),
+        )
+        ids.append(_pending_of(outcome.candidate_assessment))
+    return ids
+
+
+def _pending_of(candidate_assessment: CandidateAssessment) -> int:
+    return Delivery.objects.get(candidate_assessment=candidate_assessment).pk
+
+
+def accept_callbacks() -> responses.BaseResponse:
+    return responses.put(re.compile(r"https://acme\.workable\.com/spi/v3/assessments/.+"), json={})
+
+
+@pytest.fixture(name="statuses")
+def statuses_fixture(invited: Any) -> list[int]:
+    """Four due pending statuses of one integration: the fixture's candidate's and 3 more."""
+    [first] = invited.deliveries()
+    return [first.pk, *invite_more(invited, 3)]
+
+
+@responses.activate
+def test_one_task_sends_every_due_delivery_of_its_integration_over_one_session(invited, statuses):
+    # given another customer's due delivery too
+    other_account = AccountFactory.create(name="Other Retail")
+    other_integration, _ = configure(other_account, token="wk-other-token-1234567890")
+    [other] = invite_more(invited, 1, integration=other_integration)
+    accept_callbacks()
+
+    with mock.patch("workable.client.requests.Session", wraps=requests.Session) as sessions:
+        assert run(Delivery.objects.get(pk=statuses[2])) == "succeeded"
+
+    sent = Delivery.objects.filter(pk__in=statuses)
+    assert {delivery.state for delivery in sent} == {State.SUCCEEDED}
+    assert sessions.call_count == 1
+    # the named delivery went first, the others by due time
+    order = DeliveryAttempt.objects.filter(delivery_id__in=statuses).order_by("pk")
+    assert list(order.values_list("delivery_id", flat=True)) == [
+        statuses[2],
+        statuses[0],
+        statuses[1],
+        statuses[3],
+    ]
+    # and the other customer's delivery waits for its own task
+    assert reload(Delivery.objects.get(pk=other)).state == State.PENDING
+    assert len(responses.calls) == 4
+
+
+def test_a_claim_takes_at_most_a_batch_and_never_what_is_not_due(invited, statuses):
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    Delivery.objects.filter(pk=statuses[3]).update(next_attempt_at=later)
+
+    first = outbox.claim(statuses[1], size=2)
+    second = outbox.claim(statuses[1], size=2)
+
+    assert [delivery.pk for delivery in first] == [statuses[1], statuses[0]]
+    assert [delivery.pk for delivery in second] == [statuses[2]]
+    assert outbox.claim(statuses[1], size=2) == []
+    # one lease marks a whole claim
+    assert len({delivery.locked_until for delivery in first}) == 1
+
+
+@responses.activate
+def test_the_task_takes_batch_after_batch_until_nothing_is_due(invited, statuses, settings):
+    settings.DELIVERY_BATCH_SIZE = 3
+    more = invite_more(invited, 4)
+    accept_callbacks()
+
+    assert run(Delivery.objects.get(pk=statuses[0])) == "succeeded"
+
+    states = Delivery.objects.filter(pk__in=[*statuses, *more]).values_list("state", flat=True)
+    assert set(states) == {State.SUCCEEDED}
+    assert len(responses.calls) == 8
+
+
+@responses.activate
+def test_at_the_time_box_the_rest_is_released_unsent_to_another_task(invited, statuses, settings):
+    # given a time box already over when the first send ends
+    settings.DELIVERY_BATCH_SECONDS = 0.0
+    accept_callbacks()
+
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        assert run(Delivery.objects.get(pk=statuses[0])) == "succeeded"
+
+    # then the first was sent and the rest handed back, no attempt, one task published for them
+    rest = Delivery.objects.filter(pk__in=statuses[1:])
+    assert {(delivery.state, delivery.attempt_count) for delivery in rest} == {(State.PENDING, 0)}
+    assert all(delivery.locked_until is None for delivery in rest)
+    apply_async.assert_called_once_with(args=(statuses[1],), retry=False)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_the_rate_limit_postpones_the_rest_of_the_batch_without_sending_it(
+    invited, statuses, settings
+):
+    # given a limit of 2 requests per window
+    settings.WORKABLE_RATE_LIMIT_REQUESTS = 2
+    accept_callbacks()
+
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        assert run(Delivery.objects.get(pk=statuses[0])) == "succeeded"
+
+    sent, waiting, rest = statuses[:2], reload(Delivery.objects.get(pk=statuses[2])), statuses[3:]
+    assert set(Delivery.objects.filter(pk__in=sent).values_list("state", flat=True)) == {
+        State.SUCCEEDED
+    }
+    # the third holds the next slot; the fourth waits for the same moment, with no slot of its own
+    assert waiting.state == State.PENDING
+    assert waiting.rate_slot_at == waiting.next_attempt_at
+    assert waiting.rate_slot_at > timezone.now() + datetime.timedelta(seconds=5)
+    [fourth] = Delivery.objects.filter(pk__in=rest)
+    assert (fourth.state, fourth.rate_slot_at, fourth.attempt_count) == (State.PENDING, None, 0)
+    assert fourth.next_attempt_at == waiting.next_attempt_at
+    # one task, at the slot, takes both; nothing beyond the limit was sent
+    apply_async.assert_called_once_with(
+        args=(waiting.pk,), retry=False, eta=waiting.next_attempt_at
+    )
+    assert len(responses.calls) == 2
+
+
+class FixedDelay:
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.reserved = 0
+
+    def reserve(self, key: str) -> float:
+        self.reserved += 1
+        return self.delay
+
+    def block(self, key: str, seconds: float) -> None:
+        raise AssertionError("not expected")
+
+
+def test_a_slot_a_moment_away_is_waited_for_in_place(invited, settings):
+    settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS = 0.5
+    [pending] = invited.deliveries()
+
+    budget = deliveries.DeliveryBudget(pending, token_key(WORKABLE_TOKEN), FixedDelay(0.05))
+    budget.take()  # returns after the wait: no Postponed
+
+    far = deliveries.DeliveryBudget(pending, token_key(WORKABLE_TOKEN), FixedDelay(2.0))
+    with pytest.raises(outbox.Postponed) as postponed:
+        far.take()
+    assert postponed.value.reserved
+
+
+def test_a_completed_result_publishes_one_task_for_all_it_owes(
+    invited, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch.object(send_delivery, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        owed = invited.complete()
+
+    assert len(owed) == 4  # status, timeline note, two fields
+    first, *rest = sorted(delivery.pk for delivery in owed)
+    apply_async.assert_called_once_with(args=(first,), retry=False)
+    assert outbox.publish([outbox.Doorbell(first, "workable", covered=tuple(rest))]) == 4
+
+
+def test_doorbells_group_what_is_due_now_by_integration():
+    now = timezone.now()
+    later = now + datetime.timedelta(seconds=3)
+    rows = [(1, 10, "workable", now), (2, 10, "workable", now), (3, 11, "workable", now)]
+    rows.append((4, 10, "workable", later))
+
+    doorbells = outbox.doorbells_for(rows, now)
+
+    assert doorbells == [
+        outbox.Doorbell(1, "workable", covered=(2,)),
+        outbox.Doorbell(3, "workable"),
+        outbox.Doorbell(4, "workable", eta=later),
+    ]
+
+
+def test_a_failed_publish_leaves_every_covered_delivery_to_the_sweeper(
+    invited, statuses, monkeypatch
+):
+    monkeypatch.setattr(outbox._Broker, "down_until", 0.0)
+    doorbell = outbox.Doorbell(statuses[0], "workable", covered=tuple(statuses[1:]))
+
+    with mock.patch.object(send_delivery, "apply_async", side_effect=ConnectionError("down")):
+        assert outbox.publish([doorbell]) == 0
+
+    unpublished = Delivery.objects.filter(pk__in=statuses, enqueued_at__isnull=True)
+    assert unpublished.count() == 4
+
+
+def test_a_worker_lost_mid_batch_gives_the_whole_batch_back_to_one_task(invited, statuses):
+    claimed = outbox.claim(statuses[0])
+    assert len(claimed) == 4
+    Delivery.objects.filter(pk__in=statuses).update(
+        locked_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        counts = outbox.sweep()
+
+    assert counts["reclaimed"] == 4
+    assert counts["published"] == 4
+    apply_async.assert_called_once()
+    interrupted = Delivery.objects.filter(pk__in=statuses, attempts__outcome="interrupted")
+    assert interrupted.count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_on_postgresql_take_disjoint_batches(invited, statuses):
+    # (committing ran their tasks eagerly; make them all due and pending again)
+    Delivery.objects.filter(pk__in=statuses).update(
+        state=State.PENDING, next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    # given another worker holding the first delivery's row mid-claim
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                Delivery.objects.select_for_update().get(pk=statuses[0])
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    assert locked.wait(10)
+    try:
+        # when this worker claims the same delivery's integration
+        claimed = [delivery.pk for delivery in outbox.claim(statuses[0])]
+    finally:
+        release.set()
+        worker.join()
+
+    # then it skips the locked row instead of waiting for it, and takes the rest
+    assert claimed == statuses[1:]
+    assert reload(Delivery.objects.get(pk=statuses[0])).state == State.PENDING
+
+
+def test_a_disabled_integration_holds_its_whole_batch(invited, statuses):
+    Integration.objects.filter(pk=invited.integration.pk).update(is_enabled=False)
+
+    assert run(Delivery.objects.get(pk=statuses[0])) == "held"
+
+    assert set(Delivery.objects.filter(pk__in=statuses).values_list("state", flat=True)) == {
+        State.HELD
+    }
