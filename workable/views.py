@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +28,7 @@ from integrations.authentication import AtsTokenAuthentication, IsEnabledIntegra
 from integrations.models import Integration
 from integrations.throttling import IntegrationRateThrottle
 from workable.callbacks import callback_url_problem
+from workable.provider import WorkableProvider
 from workable.serializers import (
     AssessmentCreatedSerializer,
     AssessmentRequestSerializer,
@@ -38,19 +39,37 @@ from workable.serializers import (
 )
 
 ERROR_RESPONSES = {
-    401: OpenApiResponse(ErrorSerializer, description="Missing or unknown token."),
+    401: OpenApiResponse(
+        ErrorSerializer,
+        description="Missing or unknown token, or the token of another ATS's integration.",
+    ),
     403: OpenApiResponse(ErrorSerializer, description="The integration is disabled."),
     429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
 }
 
 
+class OtherAtsToken(AuthenticationFailed):
+    default_detail = "The token is not valid for any Workable integration."
+
+
+class IsEnabledWorkableIntegration(IsEnabledIntegration):
+    """IsEnabledIntegration, and 401 for the token of an integration with another ATS: it opens
+    that ATS's API, not Workable's."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        integration = request.auth
+        if isinstance(integration, Integration) and integration.provider != WorkableProvider.key:
+            raise OtherAtsToken()
+        return super().has_permission(request, view)
+
+
 class WorkableView(APIView):
     authentication_classes = [AtsTokenAuthentication]
-    permission_classes = [IsEnabledIntegration]
+    permission_classes = [IsEnabledWorkableIntegration]
     throttle_classes = [IntegrationRateThrottle]
 
     def integration(self, request: Request) -> Integration:
-        """The authenticated integration; IsEnabledIntegration has already checked it exists."""
+        """The authenticated integration; the permission has already checked it exists."""
         return cast(Integration, request.auth)
 
 
