@@ -6,19 +6,63 @@ connection: most of a delivery's cost (docs/performance.md). Its closing is turn
 (`db_reuse_max`); instead Django's own rule runs around each task, as around each web request:
 a connection is dropped when it outlived CONN_MAX_AGE or an error left it unusable, and is
 health-checked before reuse (CONN_HEALTH_CHECKS), so a restarted PostgreSQL costs one reconnect.
+
+Celery reads its options from the CELERY_* Django settings through a plain dict (`DjangoSettings`),
+not through the lazy settings object itself: Celery looks every option up under several names in
+several places, and on the lazy object each miss is a Python attribute lookup that raises. That
+was a fifth of the CPU of publishing a task, paid twice by every invitation (docs/performance.md).
 """
 
 import os
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from celery import Celery, Task
 from celery.signals import task_postrun, task_prerun
+from django.core.signals import setting_changed
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harver_integration.settings")
 
+
+class DjangoSettings(Mapping[str, Any]):
+    """The Django settings, read into a dict on first use and again after a setting changes.
+
+    The same names and values Celery saw when it read `django.conf:settings` (every upper-case
+    setting), and like before a test's `override_settings` reaches Celery: the dict is dropped on
+    `setting_changed`.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] | None = None
+
+    def _settings(self) -> dict[str, Any]:
+        if self._values is None:
+            from django.conf import settings
+
+            self._values = {
+                name: getattr(settings, name) for name in dir(settings) if name.isupper()
+            }
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._settings()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._settings())
+
+    def __len__(self) -> int:
+        return len(self._settings())
+
+    def forget(self, **kwargs: Any) -> None:
+        self._values = None
+
+
+django_settings = DjangoSettings()
+setting_changed.connect(django_settings.forget, weak=False)
+
 app = Celery("harver_integration")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(django_settings, namespace="CELERY")
 # Celery closes the connections only after this many tasks (twice over): never, in practice.
 app.conf.CELERY_DB_REUSE_MAX = 10**9
 app.autodiscover_tasks()

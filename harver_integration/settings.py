@@ -138,6 +138,10 @@ else:
         "interval_step": 0.1,
         "interval_max": 0.1,
     }
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, keeping one Redis client per connection pool instead of
+        # building one for every task published (see harver_integration.broker).
+        CELERY_BROKER_TRANSPORT = "harver_integration.broker:RedisTransport"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
