@@ -56,9 +56,11 @@ def offered_assessments(integration: Integration) -> list[Assessment]:
 def offered_assessment(integration: Integration, test_id: str) -> Assessment | None:
     if not test_id.isdigit():
         return None
+    # One row by primary key: no ordering (the model's default order joins the account table).
     return (
         Assessment.objects.filter(account_id=integration.account_id, pk=int(test_id))
         .offered()
+        .order_by()
         .first()
     )
 

@@ -42,3 +42,19 @@ def test_a_repeat_is_found_through_the_constraint_and_leaves_one_row(workable):
     assert repeat.json() == first.json()
     assert CandidateAssessment.objects.count() == 1
     assert len(invitation_reads(queries)) == 1
+
+
+def test_the_offered_test_is_read_from_its_own_table_alone(workable):
+    body = invitation_body(str(workable["assessments"][0].pk))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = workable["client"].post(ASSESSMENTS_URL, body, format="json")
+
+    assert response.status_code == 201
+    reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "assessments_assessment"' in query["sql"]
+    ]
+    assert len(reads) == 1
+    assert "JOIN" not in reads[0]
