@@ -346,6 +346,10 @@ class Delivery(models.Model):
         COMMENT = "comment", "Timeline note"
         FIELD = "field", "Field value"
 
+    # Sending one of these twice leaves the ATS as sending it once (a status or a field is set,
+    # a note is added): their successes may be recorded together, a note's is recorded at once.
+    IDEMPOTENT_KINDS = frozenset({Kind.STATUS, Kind.FIELD})
+
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"

@@ -40,6 +40,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -76,13 +77,15 @@ SWEEP_BATCH = 1000
 # After a publish failed, this process leaves publishing to the sweeper for this long.
 BROKER_RETRY_SECONDS = 2.0
 REPLAYABLE_STATES = (State.FAILED, State.SUCCEEDED)
+# Successes of idempotent deliveries wait for at most this many more before they are recorded.
+RECORD_EVERY = 10
 # Outcomes after which a task takes no further batch of the integration.
 ENDS_THE_TASK = frozenset({"postponed", "held"})
 HEALTH_WINDOW = datetime.timedelta(hours=24)
 
 Sender = Callable[[Delivery], Exchange]
-# Opens one sender for a batch of an integration's deliveries (one token, one session).
-Connect = Callable[[Integration], AbstractContextManager[Sender]]
+# Opens one sender for a claimed batch of an integration's deliveries (one token, one session).
+Connect = Callable[[Integration, list[Delivery]], AbstractContextManager[Sender]]
 
 
 # --- Publishing -----------------------------------------------------------------------------
@@ -326,7 +329,10 @@ def _send_batch(
     """Send a claimed batch in order; returns each settled delivery's outcome by id.
 
     A delivery postponed by the rate limit postpones the rest of the batch to the same moment
-    (they share its token); at the deadline the rest is released for another task.
+    (they share its token); at the deadline the rest is released for another task. A failure is
+    recorded at once; successes of idempotent deliveries are recorded together, at the latest
+    with the next note, every RECORD_EVERY, or when the batch ends: a worker lost in between
+    sends them again, which leaves the ATS as it was.
     """
     integration = batch[0].integration
     if not integration.is_enabled:
@@ -334,27 +340,51 @@ def _send_batch(
         return {delivery.pk: "held" for delivery in batch}
     statuses = _status_deliveries_of(batch)
     outcomes: dict[int, str] = {}
-    with connect(integration) as send:
-        for index, delivery in enumerate(batch):
-            if index and time.monotonic() >= deadline:
-                _release(batch[index:], due=None)
-                break
-            if delivery.kind == Delivery.Kind.STATUS:
-                verdict = _order_verdict(delivery, statuses, batch)
-                if verdict is not None:
-                    outcomes[delivery.pk] = verdict
+    sent: list[Sent] = []
+    try:
+        with connect(integration, batch) as send:
+            for index, delivery in enumerate(batch):
+                if index and time.monotonic() >= deadline:
+                    _release(batch[index:], due=None)
+                    break
+                if delivery.kind == Delivery.Kind.STATUS:
+                    verdict = _order_verdict(delivery, statuses, batch)
+                    if verdict is not None:
+                        outcomes[delivery.pk] = verdict
+                        continue
+                try:
+                    result = _send_one(delivery, send, task_id)
+                except Postponed as postponed:
+                    _postpone(delivery, postponed)
+                    outcomes[delivery.pk] = "postponed"
+                    _release(batch[index + 1 :], due=postponed.until, doorbell=False)
+                    break
+                if isinstance(result, str):
+                    outcomes[delivery.pk] = result
                     continue
-            try:
-                outcomes[delivery.pk] = _send_one(delivery, send, task_id)
-            except Postponed as postponed:
-                _postpone(delivery, postponed)
-                outcomes[delivery.pk] = "postponed"
-                _release(batch[index + 1 :], due=postponed.until, doorbell=False)
-                break
+                outcomes[delivery.pk] = "succeeded"
+                sent.append(result)
+                idempotent = delivery.kind in Delivery.IDEMPOTENT_KINDS
+                if not idempotent or len(sent) >= RECORD_EVERY:
+                    _record_successes(sent, task_id)
+                    sent = []
+    finally:
+        _record_successes(sent, task_id)
     return outcomes
 
 
-def _send_one(delivery: Delivery, send: Sender, task_id: str) -> str:
+@dataclass(frozen=True)
+class Sent:
+    """A delivery the partner accepted, whose success is not recorded yet."""
+
+    delivery: Delivery
+    exchange: Exchange
+    started_at: datetime.datetime
+    duration_ms: int
+
+
+def _send_one(delivery: Delivery, send: Sender, task_id: str) -> Sent | str:
+    """Send one delivery: what was sent, or (after recording the failed attempt) why not."""
     started_at = timezone.now()
     started = time.monotonic()
     try:
@@ -369,8 +399,7 @@ def _send_one(delivery: Delivery, send: Sender, task_id: str) -> str:
         unexpected = TransientError(f"Unexpected error while sending ({type(error).__name__}).")
         _record_failure(delivery, unexpected, started_at, _elapsed_ms(started), task_id)
         return "failed attempt"
-    _record_success(delivery, exchange, started_at, _elapsed_ms(started), task_id)
-    return "succeeded"
+    return Sent(delivery, exchange, started_at, _elapsed_ms(started))
 
 
 def _elapsed_ms(started: float) -> int:
@@ -528,7 +557,8 @@ def _attempt(
     error: str = "",
     task_id: str = "",
 ) -> DeliveryAttempt:
-    return DeliveryAttempt.objects.create(
+    """An attempt row, not saved yet."""
+    return DeliveryAttempt(
         delivery_id=delivery.pk,
         integration_id=delivery.integration_id,
         number=delivery.attempt_count + 1,
@@ -543,46 +573,52 @@ def _attempt(
     )
 
 
-def _record_success(
-    delivery: Delivery,
-    exchange: Exchange,
-    started_at: datetime.datetime,
-    duration_ms: int,
-    task_id: str,
-) -> None:
+def _record_successes(sent: list[Sent], task_id: str) -> None:
+    """Record sent deliveries of one batch as succeeded, with their attempts, in one transaction."""
+    if not sent:
+        return
     now = timezone.now()
+    deliveries = [item.delivery for item in sent]
+    integration = deliveries[0].integration
     with transaction.atomic():
-        settled = _settle(
-            delivery,
+        settled = _settle_all(
+            deliveries,
             state=State.SUCCEEDED,
-            attempt_count=delivery.attempt_count + 1,
+            attempt_count=F("attempt_count") + 1,
             failures=0,
             finished_at=now,
             last_error="",
             rate_slot_at=None,
         )
-        _attempt(
-            delivery,
-            outcome=Outcome.SUCCEEDED,
-            started_at=started_at,
-            duration_ms=duration_ms,
-            exchange=exchange,
-            task_id=task_id,
-        )
-        if settled and delivery.integration.last_error:
-            Integration.objects.filter(pk=delivery.integration_id).update(
-                last_error="", last_error_at=None
+        DeliveryAttempt.objects.bulk_create(
+            _attempt(
+                item.delivery,
+                outcome=Outcome.SUCCEEDED,
+                started_at=item.started_at,
+                duration_ms=item.duration_ms,
+                exchange=item.exchange,
+                task_id=task_id,
             )
-            delivery.integration.last_error = ""
-    logger.info(
-        "Delivery %s (%s, integration %s, candidate assessment %s) succeeded: HTTP %s in %d ms",
-        delivery.pk,
-        delivery.label,
-        delivery.integration_id,
-        delivery.candidate_assessment_id,
-        exchange.http_status,
-        duration_ms,
-    )
+            for item in sent
+        )
+        if settled and integration.last_error:
+            Integration.objects.filter(pk=integration.pk).update(last_error="", last_error_at=None)
+            integration.last_error = ""
+    if settled < len(sent):
+        logger.warning(
+            "Deliveries %s: lease lost before the results were recorded",
+            [delivery.pk for delivery in deliveries],
+        )
+    for item in sent:
+        logger.info(
+            "Delivery %s (%s, integration %s, candidate assessment %s) succeeded: HTTP %s in %d ms",
+            item.delivery.pk,
+            item.delivery.label,
+            item.delivery.integration_id,
+            item.delivery.candidate_assessment_id,
+            item.exchange.http_status,
+            item.duration_ms,
+        )
 
 
 def _record_failure(
@@ -629,7 +665,7 @@ def _record_failure(
             exchange=error.exchange,
             error=str(error),
             task_id=task_id,
-        )
+        ).save()
         if permanent and getattr(error, "credentials_rejected", False):
             label = delivery.integration.provider_impl.label
             flag = f"{label} rejected the credentials: {error}"
@@ -748,7 +784,7 @@ def reclaim_expired_leases(now: datetime.datetime) -> int:
                 duration_ms=None,
                 exchange=Exchange(),
                 error=message,
-            )
+            ).save()
         reclaimed += 1
         logger.warning("Delivery %s: worker lost mid-send; re-queued", delivery.pk)
     return reclaimed

@@ -14,8 +14,12 @@ from __future__ import annotations
 import datetime
 import email.utils
 import logging
+import os
 import time
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -107,6 +111,10 @@ class WorkableClient:
         self.budget = budget
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # The environment (proxies, CA bundle) is read once per process, not on every request.
+        self._session.trust_env = False
+        self._session.proxies.update(_environment().proxies)
+        self._session.verify = _environment().verify
         self._timeout = (settings.WORKABLE_CONNECT_TIMEOUT, settings.WORKABLE_READ_TIMEOUT)
 
     def __enter__(self) -> WorkableClient:
@@ -282,6 +290,27 @@ class WorkableClient:
 
     def _redact(self, text: str) -> str:
         return redact(text, [self._token])
+
+
+@dataclass(frozen=True)
+class _Environment:
+    proxies: dict[str, str]
+    verify: str | bool
+
+
+@cache
+def _environment() -> _Environment:
+    """HTTP(S)_PROXY and REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, as `requests` would read them.
+
+    NO_PROXY is not consulted: every address we call is Workable's.
+    """
+    proxies = {
+        scheme: url
+        for scheme, url in urllib.request.getproxies().items()
+        if scheme in ("http", "https", "all")
+    }
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return _Environment(proxies=proxies, verify=bundle or True)
 
 
 def _json(response: requests.Response) -> Any:

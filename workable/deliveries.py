@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -271,22 +272,38 @@ def _credential(integration: Integration) -> tuple[AtsCredential, str]:
     return credential, token
 
 
-def _candidate_id(client: WorkableClient, delivery: Delivery, found_ids: dict[int, str]) -> str:
+@dataclass(frozen=True)
+class Lookup:
+    """A batch's candidates: email and job by candidate assessment, and the ids found so far."""
+
+    emails_and_jobs: dict[int, tuple[str, str]]
+    found_ids: dict[int, str]
+
+
+def _lookups(batch: list[Delivery]) -> dict[int, tuple[str, str]]:
+    needed = {
+        d.candidate_assessment_id for d in batch if d.kind != Kind.STATUS and not d.remote_ref
+    }
+    if not needed:
+        return {}
+    rows = CandidateAssessment.objects.filter(pk__in=needed).values_list(
+        "pk", "email", "ats_invitation__job_shortcode"
+    )
+    return {pk: (email, shortcode or "") for pk, email, shortcode in rows}
+
+
+def _candidate_id(client: WorkableClient, delivery: Delivery, lookup: Lookup) -> str:
     """Workable's id of the candidate, found by email and job once and kept for the others.
 
-    Kept in the database for later tasks and in `found_ids` for the rest of this batch.
+    Kept in the database for later tasks and in `lookup` for the rest of this batch.
     """
     if delivery.remote_ref:
         return delivery.remote_ref
-    if delivery.candidate_assessment_id in found_ids:
-        delivery.remote_ref = found_ids[delivery.candidate_assessment_id]
+    candidate_assessment_id = delivery.candidate_assessment_id
+    if candidate_assessment_id in lookup.found_ids:
+        delivery.remote_ref = lookup.found_ids[candidate_assessment_id]
         return delivery.remote_ref
-    email, shortcode = (
-        CandidateAssessment.objects.filter(pk=delivery.candidate_assessment_id)
-        .values_list("email", "ats_invitation__job_shortcode")
-        .get()
-    )
-    shortcode = shortcode or ""
+    email, shortcode = lookup.emails_and_jobs[candidate_assessment_id]
     found = client.find_candidates(email=email, shortcode=shortcode)
     candidate_id = str(found[0].get("id") or "") if found else ""
     if not candidate_id:
@@ -297,7 +314,7 @@ def _candidate_id(client: WorkableClient, delivery: Delivery, found_ids: dict[in
         kind__in=[Kind.COMMENT, Kind.FIELD],
         remote_ref="",
     ).update(remote_ref=candidate_id)
-    delivery.remote_ref = found_ids[delivery.candidate_assessment_id] = candidate_id
+    delivery.remote_ref = lookup.found_ids[candidate_assessment_id] = candidate_id
     return candidate_id
 
 
@@ -314,10 +331,11 @@ def _writes_proven(credential: AtsCredential) -> None:
 
 
 @contextmanager
-def connect(integration: Integration) -> Iterator[outbox.Sender]:
+def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.Sender]:
     """The sender for a batch of `integration`'s deliveries: one token, one HTTP session.
 
     Credentials that cannot be used fail each delivery with the reason (a permanent error).
+    The email and job of every candidate the batch may have to look up are read at once.
     """
     try:
         credential, token = _credential(integration)
@@ -330,12 +348,12 @@ def connect(integration: Integration) -> Iterator[outbox.Sender]:
         yield refuse
         return
     key, limiter = token_key(token), get_rate_limiter()
-    found_ids: dict[int, str] = {}
+    lookup = Lookup(_lookups(batch), found_ids={})
     with WorkableClient(subdomain=credential.subdomain, token=token, budget=None) as client:
 
         def send(delivery: Delivery) -> Exchange:
             client.budget = DeliveryBudget(delivery, key, limiter)
-            exchange = _send(client, credential, delivery, found_ids)
+            exchange = _send(client, credential, delivery, lookup)
             _writes_proven(credential)
             return exchange
 
@@ -346,12 +364,12 @@ def _send(
     client: WorkableClient,
     credential: AtsCredential,
     delivery: Delivery,
-    found_ids: dict[int, str],
+    lookup: Lookup,
 ) -> Exchange:
     """Send one claimed delivery; raise a transport error when it did not land."""
     if delivery.kind == Kind.STATUS:
         return client.put_assessment_result(delivery.url, delivery.payload)
-    candidate_id = _candidate_id(client, delivery, found_ids)
+    candidate_id = _candidate_id(client, delivery, lookup)
     if delivery.kind == Kind.COMMENT:
         member_id = credential.note_author_member_id
         if not member_id:

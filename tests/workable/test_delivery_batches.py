@@ -6,10 +6,12 @@ Workable is faked with `responses`. What a single delivery does (bodies, retries
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import re
 import threading
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -22,6 +24,7 @@ from django.utils import timezone
 from assessments.models import CandidateAssessment
 from integrations import inbound, outbox
 from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.transport import Exchange
 from tests.factories import AccountFactory
 from tests.workable.delivery_support import (
     WORKABLE_TOKEN,
@@ -303,3 +306,33 @@ def test_a_disabled_integration_holds_its_whole_batch(invited, statuses):
     assert set(Delivery.objects.filter(pk__in=statuses).values_list("state", flat=True)) == {
         State.HELD
     }
+
+
+def test_a_note_is_recorded_before_the_next_send_and_idempotent_successes_together(invited):
+    # given a completed result: its status, its note, then two field writes, in one batch
+    invited.complete()
+    [status] = invited.deliveries(kind=Delivery.Kind.STATUS, state=State.PENDING)
+    seen: list[tuple[str, list[str]]] = []
+
+    @contextlib.contextmanager
+    def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.Sender]:
+        def send(delivery: Delivery) -> Exchange:
+            recorded = Delivery.objects.filter(pk__in=[item.pk for item in batch])
+            states = recorded.exclude(pk=delivery.pk).values_list("kind", "state").order_by("pk")
+            seen.append((delivery.kind, [f"{kind}:{state}" for kind, state in states]))
+            return Exchange(request="PUT …", http_status=200)
+
+        yield send
+
+    outbox.process(status.pk, connect)
+
+    # the note's success is in the database before anything after it is sent; the status's
+    # success went with it; the field writes' are recorded when the batch ends
+    assert [kind for kind, _ in seen] == ["status", "comment", "field", "field"]
+    assert seen[1][1] == ["status:sending", "field:sending", "field:sending"]
+    assert seen[2][1] == ["status:succeeded", "comment:succeeded", "field:sending"]
+    owed = Delivery.objects.filter(candidate_assessment=invited.candidate_assessment)
+    assert set(owed.exclude(kind="status", rank=0).values_list("state", flat=True)) == {
+        State.SUCCEEDED
+    }
+    assert DeliveryAttempt.objects.filter(delivery__in=owed, outcome="succeeded").count() == 4
