@@ -14,7 +14,6 @@ was a fifth of the CPU of publishing a task, paid twice by every invitation (doc
 """
 
 import os
-from collections.abc import Iterator, Mapping
 from typing import Any
 
 from celery import Celery, Task
@@ -25,43 +24,29 @@ from django.db import close_old_connections
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harver_integration.settings")
 
 
-class DjangoSettings(Mapping[str, Any]):
-    """The Django settings, read into a dict on first use and again after a setting changes.
+class DjangoSettings(dict[str, Any]):
+    """The Django settings as a dict: every upper-case setting, the names and values Celery saw
+    when it read `django.conf:settings` itself.
 
-    The same names and values Celery saw when it read `django.conf:settings` (every upper-case
-    setting), and like before a test's `override_settings` reaches Celery: the dict is dropped on
-    `setting_changed`.
+    Filled when Celery loads its configuration and again on `setting_changed`, so a test's
+    `override_settings` still reaches Celery as before.
     """
 
-    def __init__(self) -> None:
-        self._values: dict[str, Any] | None = None
+    def refresh(self, **kwargs: Any) -> None:
+        from django.conf import settings
 
-    def _settings(self) -> dict[str, Any]:
-        if self._values is None:
-            from django.conf import settings
-
-            self._values = {
-                name: getattr(settings, name) for name in dir(settings) if name.isupper()
-            }
-        return self._values
-
-    def __getitem__(self, key: str) -> Any:
-        return self._settings()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._settings())
-
-    def __len__(self) -> int:
-        return len(self._settings())
-
-    def forget(self, **kwargs: Any) -> None:
-        self._values = None
+        values = {name: getattr(settings, name) for name in dir(settings) if name.isupper()}
+        # Updated in place, never emptied: a lookup meanwhile finds the old value or the new.
+        self.update(values)
+        for name in self.keys() - values.keys():
+            del self[name]
 
 
 django_settings = DjangoSettings()
-setting_changed.connect(django_settings.forget, weak=False)
+setting_changed.connect(django_settings.refresh, weak=False)
 
 app = Celery("harver_integration")
+app.on_configure.connect(django_settings.refresh, weak=False)
 app.config_from_object(django_settings, namespace="CELERY")
 # Celery closes the connections only after this many tasks (twice over): never, in practice.
 app.conf.CELERY_DB_REUSE_MAX = 10**9
