@@ -142,7 +142,6 @@ class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
         "failures",
         "next_attempt_at",
         "locked_until",
-        "rate_slot_at",
         "last_error",
         "finished_at",
         "created_at",

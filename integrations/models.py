@@ -386,9 +386,6 @@ class Delivery(models.Model):
     enqueued_at = models.DateTimeField(
         null=True, blank=True, help_text="When a task for it was last published."
     )
-    rate_slot_at = models.DateTimeField(
-        null=True, blank=True, help_text="A send time reserved in the ATS's rate limit."
-    )
     last_error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

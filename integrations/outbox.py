@@ -251,8 +251,8 @@ def batch_seconds() -> float:
 def claim(delivery_id: int, size: int | None = None) -> list[Delivery]:
     """Take `delivery_id` and up to `size` - 1 more due, pending deliveries of its integration.
 
-    The named delivery comes first (it may hold a reserved rate-limit slot), then the others by
-    due time. Rows another worker holds are skipped (PostgreSQL's SKIP LOCKED; SQLite writes one
+    The named delivery comes first (its task was published for it), then the others by due
+    time. Rows another worker holds are skipped (PostgreSQL's SKIP LOCKED; SQLite writes one
     at a time), and only rows this claim's lease now marks are returned, so no delivery is ever
     in two batches. Empty when nothing of the integration is due.
     """
@@ -525,11 +525,7 @@ def _postpone(delivery: Delivery, postponed: Postponed) -> None:
     due = postponed.until
     queued = _countdown_allowed(due, now)
     settled = _settle(
-        delivery,
-        state=State.PENDING,
-        next_attempt_at=due,
-        rate_slot_at=due if postponed.reserved else None,
-        enqueued_at=now if queued else None,
+        delivery, state=State.PENDING, next_attempt_at=due, enqueued_at=now if queued else None
     )
     if settled and queued:
         publish([_doorbell_for(delivery, due, now)])
@@ -588,7 +584,6 @@ def _record_successes(sent: list[Sent], task_id: str) -> None:
             failures=0,
             finished_at=now,
             last_error="",
-            rate_slot_at=None,
         )
         DeliveryAttempt.objects.bulk_create(
             _attempt(
@@ -642,7 +637,6 @@ def _record_failure(
         "attempt_count": delivery.attempt_count + 1,
         "failures": failures,
         "last_error": str(error),
-        "rate_slot_at": None,
     }
     due: datetime.datetime | None = None
     if permanent or exhausted:
@@ -717,7 +711,6 @@ def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
         next_attempt_at=now,
         enqueued_at=now,
         locked_until=None,
-        rate_slot_at=None,
         updated_at=now,
         **extra,
     )
@@ -774,7 +767,6 @@ def reclaim_expired_leases(now: datetime.datetime) -> int:
                 enqueued_at=None,
                 finished_at=now if failures > limit else None,
                 last_error=message,
-                rate_slot_at=None,
             ):
                 continue
             _attempt(

@@ -58,12 +58,11 @@ class PermanentError(DeliveryError):
 
 
 class Postponed(Exception):
-    """Not now, and not a failed attempt: try at `until` (a rate-limit slot that is reserved)."""
+    """Not now, and not a failed attempt: try at `until` (when the rate limit has room again)."""
 
-    def __init__(self, until: datetime.datetime, *, reserved: bool) -> None:
+    def __init__(self, until: datetime.datetime) -> None:
         super().__init__(f"postponed until {until.isoformat()}")
         self.until = until
-        self.reserved = reserved
 
 
 REDACTED = "[redacted]"

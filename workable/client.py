@@ -104,11 +104,10 @@ def _retry_after_header(headers: requests.structures.CaseInsensitiveDict[str]) -
 class WorkableClient:
     """Workable's API for one integration's subdomain and "Harver to ATS" token."""
 
-    def __init__(self, *, subdomain: str, token: str, budget: Budget | None) -> None:
-        """`budget` may be set later (and changed between calls, e.g. one per delivery)."""
+    def __init__(self, *, subdomain: str, token: str, budget: Budget) -> None:
         self.base_url = api_base_url(subdomain)
         self._token = token
-        self.budget = budget
+        self._budget = budget
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         # The environment (proxies, CA bundle) is read once per process, not on every request.
@@ -218,9 +217,7 @@ class WorkableClient:
         json: dict[str, Any] | None = None,
     ) -> tuple[Any, Exchange]:
         described = f"{method} {loggable_url(url)}"
-        if self.budget is None:
-            raise RuntimeError("WorkableClient has no rate-limit budget to take a slot from.")
-        self.budget.take()
+        self._budget.take()
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -260,7 +257,7 @@ class WorkableClient:
         if status == 429:
             retry_after = retry_after_seconds(response.headers)
             if retry_after is not None:
-                self.budget.block(retry_after)
+                self._budget.block(retry_after)
             raise RateLimitedByWorkable(
                 f"Workable's rate limit was reached (HTTP 429){reason}.",
                 exchange,

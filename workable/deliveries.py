@@ -211,41 +211,30 @@ def field_deliveries(
 
 
 class DeliveryBudget:
-    """A delivery's way through the per-token rate limit (see `workable.ratelimit`).
+    """The deliveries' way through the per-token rate limit (see `workable.ratelimit`).
 
-    The first request may use the slot the delivery reserved when it was postponed, never
-    before it and at most half the margin after it (a later run takes a new slot, so late
-    requests never crowd into a window that is already full); any other request reserves a new
-    slot. A slot at most WORKABLE_RATE_LIMIT_WAIT_SECONDS away is waited for in place (cheaper
-    than a trip through the queue); a later one postpones the delivery to it.
+    Every request takes a slot. One at most WORKABLE_RATE_LIMIT_WAIT_SECONDS away is taken and
+    waited for in place (cheaper than a trip through the queue); a later one is not taken, and
+    the delivery is postponed to it: whoever sends then takes a fresh slot, so a task that runs
+    late wastes no slot and the token's window is used to the full.
     """
 
-    def __init__(self, delivery: Delivery, key: str, limiter: RateLimiter) -> None:
+    def __init__(self, key: str, limiter: RateLimiter) -> None:
         self.key = key
         self.limiter = limiter
-        self._reserved = delivery.rate_slot_at
 
     def take(self) -> None:
         now = timezone.now()
-        reserved, self._reserved = self._reserved, None
-        if reserved is not None:
-            if now < reserved:
-                # Run a moment early (clocks, a duplicate task): wait for the same slot.
-                raise Postponed(reserved, reserved=True)
-            tolerance = settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2
-            if now <= reserved + datetime.timedelta(seconds=tolerance):
-                return
+        wait = settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS
         try:
-            delay = self.limiter.reserve(self.key)
+            delay = self.limiter.reserve(self.key, max_wait=wait)
         except (redis.RedisError, OSError) as error:
             logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
-            raise Postponed(now + LIMITER_DOWN_RETRY, reserved=False) from None
-        if delay <= 0:
-            return
-        if delay <= settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS:
+            raise Postponed(now + LIMITER_DOWN_RETRY) from None
+        if delay > wait:
+            raise Postponed(now + datetime.timedelta(seconds=delay))
+        if delay > 0:
             time.sleep(delay)
-            return
-        raise Postponed(now + datetime.timedelta(seconds=delay), reserved=True)
 
     def block(self, seconds: float) -> None:
         try:
@@ -347,12 +336,11 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.
 
         yield refuse
         return
-    key, limiter = token_key(token), get_rate_limiter()
     lookup = Lookup(_lookups(batch), found_ids={})
-    with WorkableClient(subdomain=credential.subdomain, token=token, budget=None) as client:
+    budget = DeliveryBudget(token_key(token), get_rate_limiter())
+    with WorkableClient(subdomain=credential.subdomain, token=token, budget=budget) as client:
 
         def send(delivery: Delivery) -> Exchange:
-            client.budget = DeliveryBudget(delivery, key, limiter)
             exchange = _send(client, credential, delivery, lookup)
             _writes_proven(credential)
             return exchange

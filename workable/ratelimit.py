@@ -1,8 +1,10 @@
 """Workable's request limit per account token (contract §5), shared by every worker process.
 
-Workable allows 10 requests per 10 seconds per token. Workers never sleep to respect it: each
-request first reserves a send time ("slot") in a log shared by all processes, and a slot in the
-future makes the delivery wait in the database until then. The log holds at most `limit` slots
+Workable allows 10 requests per 10 seconds per token. Each request first reserves a send time
+("slot") in a log shared by all processes. A caller may refuse a slot further off than it is
+willing to wait (`max_wait`): the slot is then not taken, and its delay tells the caller when to
+come back (a delivery waits in the database until then), so nobody holds slots it may be late
+for. The log holds at most `limit` slots
 in any window of `window + margin` seconds; the margin absorbs the time between a slot and the
 request's arrival at Workable, so Workable never counts more than `limit` in its own window.
 
@@ -53,6 +55,10 @@ if count >= limit then
   local earliest = tonumber(kth[2]) + window
   if earliest > slot then slot = earliest end
 end
+local max_wait = tonumber(ARGV[4])
+if max_wait >= 0 and slot - now > max_wait then
+  return {tostring(slot), tostring(now)}
+end
 redis.call('ZADD', KEYS[1], slot, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) * 1000) + 1000)
 return {tostring(slot), tostring(now)}
@@ -91,8 +97,11 @@ class Rate:
 
 
 class RateLimiter(Protocol):
-    def reserve(self, key: str) -> float:
-        """Reserve the next free slot for `key`; return its delay from now, in seconds (≥ 0)."""
+    def reserve(self, key: str, max_wait: float | None = None) -> float:
+        """Reserve the next free slot for `key`; return its delay from now, in seconds (≥ 0).
+
+        A slot more than `max_wait` seconds away is not reserved; its delay is still returned.
+        """
 
     def block(self, key: str, seconds: float) -> None:
         """No slot for `key` earlier than `seconds` from now (Workable said 429)."""
@@ -105,10 +114,15 @@ class RedisRateLimiter:
         self._reserve = client.register_script(RESERVE_SCRIPT)
         self._block = client.register_script(BLOCK_SCRIPT)
 
-    def reserve(self, key: str) -> float:
+    def reserve(self, key: str, max_wait: float | None = None) -> float:
         slot, now = self._reserve(
             keys=[f"{KEY_PREFIX}:{key}:slots", f"{KEY_PREFIX}:{key}:blocked"],
-            args=[self.rate.limit, self.rate.window, uuid.uuid4().hex],
+            args=[
+                self.rate.limit,
+                self.rate.window,
+                uuid.uuid4().hex,
+                -1 if max_wait is None else max_wait,
+            ],
         )
         return max(0.0, float(slot) - float(now))
 
@@ -156,7 +170,7 @@ class FileRateLimiter:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return result
 
-    def reserve(self, key: str) -> float:
+    def reserve(self, key: str, max_wait: float | None = None) -> float:
         rate = self.rate
 
         def change(state: _FileState, now: float) -> float:
@@ -164,7 +178,9 @@ class FileRateLimiter:
             slot = max([now, state.blocked, *slots[-1:]])
             if len(slots) >= rate.limit:
                 slot = max(slot, slots[-rate.limit] + rate.window)
-            state.slots = [*slots, slot]
+            state.slots = slots
+            if max_wait is None or slot - now <= max_wait:
+                state.slots.append(slot)
             return slot - now
 
         return max(0.0, self._update(key, change))

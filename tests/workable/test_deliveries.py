@@ -345,7 +345,6 @@ def test_429_honours_retry_after_for_the_delivery_and_the_token(invited):
     completed = reload(completed)
     assert completed.next_attempt_at >= before + datetime.timedelta(seconds=39)
     assert completed.attempt_count == 0
-    assert completed.rate_slot_at == completed.next_attempt_at
     assert len(responses.calls) == 1
 
 
@@ -363,12 +362,13 @@ def test_the_rate_limit_postpones_instead_of_sending(invited, settings):
     results.append(run(invited.deliveries(kind=Kind.STATUS, rank=2)[0]))
     results.append(run(invited.deliveries(kind=Kind.COMMENT)[0]))
 
-    # then the third waits for a reserved slot; nothing slept, nothing was sent beyond the limit
+    # then the third waits in the database for the window to have room; nothing was sent
+    # beyond the limit, and it holds no slot it might be late for
     assert results == ["succeeded", "succeeded", "postponed"]
     assert len(responses.calls) == 2
     comment = invited.deliveries(kind=Kind.COMMENT)[0]
-    assert comment.rate_slot_at is not None
-    assert comment.rate_slot_at > timezone.now() + datetime.timedelta(seconds=5)
+    assert comment.next_attempt_at > timezone.now() + datetime.timedelta(seconds=5)
+    assert comment.attempt_count == 0
 
 
 # --- Order ----------------------------------------------------------------------------------
@@ -602,13 +602,13 @@ def test_the_sender_reads_the_token_only_when_sending(invited):
     assert deliveries._credential(reload(invited.deliveries()[0]).integration)[1] == WORKABLE_TOKEN
 
 
-def test_a_delivery_run_before_its_reserved_slot_waits_for_the_same_slot(invited):
-    # given a delivery that holds a slot 5 s from now, run early (a duplicate task)
+def test_a_postponed_delivery_run_early_is_not_claimed(invited, settings):
+    # given a delivery postponed by the rate limit
+    settings.WORKABLE_RATE_LIMIT_REQUESTS = 0
     [pending] = invited.deliveries()
-    slot = timezone.now() + datetime.timedelta(seconds=5)
-    Delivery.objects.filter(pk=pending.pk).update(rate_slot_at=slot)
-
-    # then nothing is sent and the slot is kept, not traded for a later one
     assert run(pending) == "postponed"
-    pending = reload(pending)
-    assert pending.rate_slot_at == slot == pending.next_attempt_at
+    due = reload(pending).next_attempt_at
+
+    # when a duplicate of its task runs before then, nothing is claimed or sent
+    assert outbox.process(pending.pk, deliveries.connect) == "not claimed"
+    assert reload(pending).next_attempt_at == due

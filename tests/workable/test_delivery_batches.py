@@ -164,12 +164,11 @@ def test_the_rate_limit_postpones_the_rest_of_the_batch_without_sending_it(
     assert set(Delivery.objects.filter(pk__in=sent).values_list("state", flat=True)) == {
         State.SUCCEEDED
     }
-    # the third holds the next slot; the fourth waits for the same moment, with no slot of its own
-    assert waiting.state == State.PENDING
-    assert waiting.rate_slot_at == waiting.next_attempt_at
-    assert waiting.rate_slot_at > timezone.now() + datetime.timedelta(seconds=5)
+    # the third waits for the window to have room; the fourth for the same moment, unsent
+    assert (waiting.state, waiting.attempt_count) == (State.PENDING, 0)
+    assert waiting.next_attempt_at > timezone.now() + datetime.timedelta(seconds=5)
     [fourth] = Delivery.objects.filter(pk__in=rest)
-    assert (fourth.state, fourth.rate_slot_at, fourth.attempt_count) == (State.PENDING, None, 0)
+    assert (fourth.state, fourth.attempt_count) == (State.PENDING, 0)
     assert fourth.next_attempt_at == waiting.next_attempt_at
     # one task, at the slot, takes both; nothing beyond the limit was sent
     apply_async.assert_called_once_with(
@@ -181,27 +180,29 @@ def test_the_rate_limit_postpones_the_rest_of_the_batch_without_sending_it(
 class FixedDelay:
     def __init__(self, delay: float) -> None:
         self.delay = delay
-        self.reserved = 0
+        self.max_waits: list[float | None] = []
 
-    def reserve(self, key: str) -> float:
-        self.reserved += 1
+    def reserve(self, key: str, max_wait: float | None = None) -> float:
+        self.max_waits.append(max_wait)
         return self.delay
 
     def block(self, key: str, seconds: float) -> None:
         raise AssertionError("not expected")
 
 
-def test_a_slot_a_moment_away_is_waited_for_in_place(invited, settings):
+def test_a_slot_a_moment_away_is_waited_for_in_place(settings):
     settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS = 0.5
-    [pending] = invited.deliveries()
 
-    budget = deliveries.DeliveryBudget(pending, token_key(WORKABLE_TOKEN), FixedDelay(0.05))
-    budget.take()  # returns after the wait: no Postponed
+    near = FixedDelay(0.05)
+    deliveries.DeliveryBudget(token_key(WORKABLE_TOKEN), near).take()  # waits: no Postponed
 
-    far = deliveries.DeliveryBudget(pending, token_key(WORKABLE_TOKEN), FixedDelay(2.0))
+    far = FixedDelay(2.0)
+    before = timezone.now()
     with pytest.raises(outbox.Postponed) as postponed:
-        far.take()
-    assert postponed.value.reserved
+        deliveries.DeliveryBudget(token_key(WORKABLE_TOKEN), far).take()
+    assert postponed.value.until >= before + datetime.timedelta(seconds=2)
+    # and the limiter was told not to take a slot further off than the wait
+    assert near.max_waits == far.max_waits == [0.5]
 
 
 def test_a_completed_result_publishes_one_task_for_all_it_owes(

@@ -51,6 +51,21 @@ def test_file_limiter_hands_out_future_slots_never_more_than_limit_per_window(tm
     assert max_in_window(slots, RATE.window - 0.05) <= RATE.limit
 
 
+def test_file_limiter_takes_no_slot_further_off_than_max_wait(tmp_path):
+    limiter = FileRateLimiter(tmp_path, RATE)
+    reserve_many(limiter, "k", RATE.limit)
+
+    # the window is full: the next slot is a window away, and refused slots are not taken
+    first = limiter.reserve("k", max_wait=0.5)
+    second = limiter.reserve("k", max_wait=0.5)
+    assert RATE.window - 0.1 <= first <= RATE.window
+    assert abs(second - first) < 0.1
+    # whereas a caller willing to wait takes it, and the next caller is told a later one
+    taken = time.time() + limiter.reserve("k")
+    assert taken - (time.time() + first) < 0.1
+    assert time.time() + limiter.reserve("k", max_wait=0.5) > taken
+
+
 def test_a_block_moves_every_slot_past_it(tmp_path):
     limiter = FileRateLimiter(tmp_path, RATE)
     limiter.block("k", 5)
@@ -111,6 +126,21 @@ def test_redis_limiter_holds_across_processes(redis_client):
     assert max_in_window(slots, RATE.window - 0.05) <= RATE.limit
     # and the key holds no token, only the hash's slots
     assert redis_client.zcard(f"workable:rate:{key}:slots") > 0
+
+
+@pytest.mark.redis
+def test_redis_limiter_takes_no_slot_further_off_than_max_wait(redis_client):
+    limiter = RedisRateLimiter(redis_client, RATE)
+    key = uuid.uuid4().hex
+    reserve_many(limiter, key, RATE.limit)
+
+    first = limiter.reserve(key, max_wait=0.5)
+    second = limiter.reserve(key, max_wait=0.5)
+
+    assert RATE.window - 0.1 <= first <= RATE.window
+    assert abs(second - first) < 0.1
+    assert redis_client.zcard(f"workable:rate:{key}:slots") == RATE.limit
+    assert limiter.reserve(key, max_wait=0.5) < RATE.window + 0.1
 
 
 @pytest.mark.redis
