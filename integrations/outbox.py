@@ -35,7 +35,7 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -570,35 +570,28 @@ def _attempt(
 
 
 def _record_successes(sent: list[Sent], task_id: str) -> None:
-    """Record sent deliveries of one batch as succeeded, with their attempts, in one transaction."""
+    """Record sent deliveries of one batch as succeeded, with their attempts, atomically."""
     if not sent:
         return
     now = timezone.now()
     deliveries = [item.delivery for item in sent]
     integration = deliveries[0].integration
-    with transaction.atomic():
-        settled = _settle_all(
-            deliveries,
-            state=State.SUCCEEDED,
-            attempt_count=F("attempt_count") + 1,
-            failures=0,
-            finished_at=now,
-            last_error="",
+    attempts = [
+        _attempt(
+            item.delivery,
+            outcome=Outcome.SUCCEEDED,
+            started_at=item.started_at,
+            duration_ms=item.duration_ms,
+            exchange=item.exchange,
+            task_id=task_id,
         )
-        DeliveryAttempt.objects.bulk_create(
-            _attempt(
-                item.delivery,
-                outcome=Outcome.SUCCEEDED,
-                started_at=item.started_at,
-                duration_ms=item.duration_ms,
-                exchange=item.exchange,
-                task_id=task_id,
-            )
-            for item in sent
-        )
-        if settled and integration.last_error:
-            Integration.objects.filter(pk=integration.pk).update(last_error="", last_error_at=None)
-            integration.last_error = ""
+        for item in sent
+    ]
+    record = _record_in_one_statement if connection.vendor == "postgresql" else _record_in_orm
+    settled = record(deliveries, attempts, now)
+    if settled and integration.last_error:
+        Integration.objects.filter(pk=integration.pk).update(last_error="", last_error_at=None)
+        integration.last_error = ""
     if settled < len(sent):
         logger.warning(
             "Deliveries %s: lease lost before the results were recorded",
@@ -614,6 +607,82 @@ def _record_successes(sent: list[Sent], task_id: str) -> None:
             item.exchange.http_status,
             item.duration_ms,
         )
+
+
+def _record_in_orm(
+    deliveries: list[Delivery], attempts: list[DeliveryAttempt], now: datetime.datetime
+) -> int:
+    with transaction.atomic():
+        settled = _settle_all(
+            deliveries,
+            state=State.SUCCEEDED,
+            attempt_count=F("attempt_count") + 1,
+            failures=0,
+            finished_at=now,
+            last_error="",
+        )
+        DeliveryAttempt.objects.bulk_create(attempts)
+    return settled
+
+
+# The same as `_record_in_orm`, in one statement: one round trip and one commit instead of four
+# round trips (BEGIN, UPDATE, INSERT, COMMIT) for what every successful send writes.
+RECORD_SUCCEEDED_SQL = """
+WITH settled AS (
+    UPDATE {deliveries}
+       SET state = %(succeeded)s, attempt_count = attempt_count + 1, failures = 0,
+           finished_at = %(now)s, last_error = '', locked_until = NULL, updated_at = %(now)s
+     WHERE id = ANY(%(ids)s) AND state = %(sending)s AND locked_until = %(lease)s
+    RETURNING id
+), recorded AS (
+    INSERT INTO {attempts} (delivery_id, integration_id, number, started_at, duration_ms,
+                            outcome, request, http_status, response_excerpt, error, task_id,
+                            created_at)
+    SELECT *, %(now)s FROM unnest(
+        %(delivery_id)s::bigint[], %(integration_id)s::bigint[], %(number)s::integer[],
+        %(started_at)s::timestamptz[], %(duration_ms)s::integer[], %(outcome)s::varchar[],
+        %(request)s::varchar[], %(http_status)s::smallint[], %(response_excerpt)s::text[],
+        %(error)s::text[], %(task_id)s::varchar[]
+    )
+)
+SELECT count(*) FROM settled
+"""
+
+
+def _record_in_one_statement(
+    deliveries: list[Delivery], attempts: list[DeliveryAttempt], now: datetime.datetime
+) -> int:
+    """PostgreSQL: settle the deliveries and insert their attempts in one atomic statement."""
+    columns = (
+        "delivery_id",
+        "integration_id",
+        "number",
+        "started_at",
+        "duration_ms",
+        "outcome",
+        "request",
+        "http_status",
+        "response_excerpt",
+        "error",
+        "task_id",
+    )
+    params: dict[str, Any] = {
+        column: [getattr(attempt, column) for attempt in attempts] for column in columns
+    }
+    params.update(
+        succeeded=State.SUCCEEDED.value,
+        sending=State.SENDING.value,
+        now=now,
+        ids=[delivery.pk for delivery in deliveries],
+        lease=deliveries[0].locked_until,
+    )
+    statement = RECORD_SUCCEEDED_SQL.format(
+        deliveries=Delivery._meta.db_table, attempts=DeliveryAttempt._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def _record_failure(

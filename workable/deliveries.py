@@ -21,6 +21,7 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from assessments.lifecycle import STATUS_RANK, StatusChange
@@ -284,7 +285,7 @@ def _lookups(batch: list[Delivery]) -> dict[int, tuple[str, str]]:
 def _candidate_id(client: WorkableClient, delivery: Delivery, lookup: Lookup) -> str:
     """Workable's id of the candidate, found by email and job once and kept for the others.
 
-    Kept in the database for later tasks and in `lookup` for the rest of this batch.
+    Kept in `lookup` for the rest of this batch, and in the database when the batch ends.
     """
     if delivery.remote_ref:
         return delivery.remote_ref
@@ -298,13 +299,23 @@ def _candidate_id(client: WorkableClient, delivery: Delivery, lookup: Lookup) ->
     if not candidate_id:
         job = f" in job {shortcode}" if shortcode else ""
         raise TransientError(f"Workable has no candidate with this email{job} yet.")
-    Delivery.objects.filter(
-        candidate_assessment_id=delivery.candidate_assessment_id,
-        kind__in=[Kind.COMMENT, Kind.FIELD],
-        remote_ref="",
-    ).update(remote_ref=candidate_id)
     delivery.remote_ref = lookup.found_ids[candidate_assessment_id] = candidate_id
     return candidate_id
+
+
+def _keep_candidate_ids(found_ids: dict[int, str]) -> None:
+    """Store the Workable ids a batch found on every note and field delivery of those candidates
+    (one statement), so later retries and deliveries need no lookup."""
+    if not found_ids:
+        return
+    Delivery.objects.filter(
+        candidate_assessment_id__in=found_ids, kind__in=[Kind.COMMENT, Kind.FIELD], remote_ref=""
+    ).update(
+        remote_ref=Case(
+            *(When(candidate_assessment_id=pk, then=Value(ref)) for pk, ref in found_ids.items()),
+            default=Value(""),
+        )
+    )
 
 
 def _writes_proven(credential: AtsCredential) -> None:
@@ -346,6 +357,7 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.
             return exchange
 
         yield send
+    _keep_candidate_ids(lookup.found_ids)
 
 
 def _send(

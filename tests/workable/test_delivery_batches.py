@@ -337,3 +337,50 @@ def test_a_note_is_recorded_before_the_next_send_and_idempotent_successes_togeth
         State.SUCCEEDED
     }
     assert DeliveryAttempt.objects.filter(delivery__in=owed, outcome="succeeded").count() == 4
+
+
+@pytest.mark.postgres
+def test_the_one_statement_record_writes_what_the_orm_record_writes(invited, statuses):
+    # given two claimed deliveries sent with the same answer, each recorded one way
+    first, second = outbox.claim(statuses[0], size=2)
+    now = timezone.now()
+    started = now - datetime.timedelta(seconds=1)
+    exchange = Exchange(request="PUT https://x/y", http_status=200, response_excerpt="{}")
+
+    def attempt(delivery: Delivery) -> DeliveryAttempt:
+        return outbox._attempt(
+            delivery,
+            outcome="succeeded",
+            started_at=started,
+            duration_ms=12,
+            exchange=exchange,
+            task_id="t-1",
+        )
+
+    assert outbox._record_in_orm([first], [attempt(first)], now) == 1
+    assert outbox._record_in_one_statement([second], [attempt(second)], now) == 1
+
+    # then the rows agree on everything but their ids
+    def recorded(delivery: Delivery) -> tuple[Any, ...]:
+        row = Delivery.objects.values(
+            "state", "attempt_count", "failures", "finished_at", "last_error", "locked_until"
+        ).get(pk=delivery.pk)
+        attempt_row = DeliveryAttempt.objects.values(
+            "integration_id",
+            "number",
+            "started_at",
+            "duration_ms",
+            "outcome",
+            "request",
+            "http_status",
+            "response_excerpt",
+            "error",
+            "task_id",
+        ).get(delivery=delivery)
+        return (row, attempt_row)
+
+    assert recorded(first) == recorded(second)
+    assert recorded(first)[0]["state"] == State.SUCCEEDED
+    # and a lease that is no longer held records the attempt but settles nothing
+    assert outbox._record_in_one_statement([second], [attempt(second)], now) == 0
+    assert DeliveryAttempt.objects.filter(delivery=second).count() == 2
