@@ -227,6 +227,8 @@ def _drop_superseded(deliveries: list[Delivery], now: datetime.datetime) -> None
             if current is None or (current.rank or 0) < delivery.rank:
                 newest[delivery.candidate_assessment_id] = delivery
     for candidate_assessment_id, delivery in newest.items():
+        if not delivery.rank:
+            continue  # the lowest rank (a new invitation's `pending`): nothing older to drop
         Delivery.objects.filter(
             candidate_assessment_id=candidate_assessment_id,
             kind=Delivery.Kind.STATUS,

@@ -58,3 +58,19 @@ def test_the_offered_test_is_read_from_its_own_table_alone(workable):
     ]
     assert len(reads) == 1
     assert "JOIN" not in reads[0]
+
+
+def test_a_new_invitation_writes_its_pending_status_without_updating_the_outbox(workable):
+    # a first `pending` has nothing older to supersede: no UPDATE of the deliveries table
+    body = invitation_body(str(workable["assessments"][0].pk))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = workable["client"].post(ASSESSMENTS_URL, body, format="json")
+
+    assert response.status_code == 201
+    updates = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("UPDATE") and '"integrations_delivery"' in query["sql"]
+    ]
+    assert updates == []
