@@ -59,6 +59,21 @@ def test_it_refuses_to_start_without_a_secret_when_debug_is_off(tmp_path, missin
     assert message in result.stderr
 
 
+def test_makemigrations_check_needs_no_secret_on_a_fresh_clone(tmp_path):
+    env = {
+        name: value
+        for name, value in PRODUCTION_ENV.items()
+        if name not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+    }
+
+    result = manage("makemigrations", "--check", "--dry-run", env=env, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    # while a command that may use the secrets still refuses without them
+    assert manage("check", env=env, tmp_path=tmp_path).returncode != 0
+
+
 def test_it_refuses_a_short_secret_key(tmp_path):
     result = manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": "short"}, tmp_path=tmp_path)
 
