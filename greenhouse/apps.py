@@ -1,0 +1,8 @@
+"""App configuration for greenhouse."""
+
+from django.apps import AppConfig
+
+
+class GreenhouseConfig(AppConfig):
+    name = "greenhouse"
+    verbose_name = "Greenhouse"
