@@ -293,6 +293,11 @@ CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
     "schedule": DELIVERY_SWEEP_SECONDS,
     "options": {"expires": DELIVERY_SWEEP_SECONDS},
 }
+CELERY_BEAT_SCHEDULE["sweep-inbound-events"] = {
+    "task": "integrations.tasks.sweep_inbound_events",
+    "schedule": DELIVERY_SWEEP_SECONDS,
+    "options": {"expires": DELIVERY_SWEEP_SECONDS},
+}
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {

@@ -442,3 +442,107 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} of delivery {self.delivery_id}: {self.get_outcome_display()}"
+
+
+def stage_key(name: str) -> str:
+    """How ATS stage names compare: trimmed, ignoring case."""
+    return name.strip().casefold()
+
+
+class StageMapping(models.Model):
+    """The Assessments tab of an ATS that invites when an application enters a stage.
+
+    A row maps a stage, by name, to the assessment the candidate is invited to; with a job id it
+    applies to that job only and beats a row for every job (blank job id) of the same name.
+    Names decide because an ATS copies a job template's stages into every job, each copy with
+    its own id.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="stage_mappings"
+    )
+    stage_name = models.CharField(max_length=255, help_text="The ATS stage, by name.")
+    stage_key = models.CharField(max_length=255, editable=False)
+    job_id = models.CharField(
+        "ATS job id", max_length=64, blank=True, help_text="Blank: the stage of every job."
+    )
+    job_name = models.CharField("ATS job", max_length=255, blank=True)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="stage_mappings"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["integration", "stage_key", "job_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "stage_key", "job_id"], name="one_mapping_per_stage_and_job"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" of {self.job_name or self.job_id}" if self.job_id else ""
+        return f'"{self.stage_name}"{where} → {self.assessment.name}'
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.stage_key = stage_key(self.stage_name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class InboundEvent(models.Model):
+    """One call an ATS made to us that is worked on in the background (a webhook delivery).
+
+    Stored, with its body as it arrived, before the ATS is answered; a task then does the work,
+    and the sweeper finds any event a lost task left behind. `event_id` is the ATS's own id for
+    the delivery: a second delivery with the same id is a repeat and is not stored again.
+    """
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received, waiting"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        IGNORED = "ignored", "Ignored"
+        ATTENTION = "attention", "Needs the admin"
+        FAILED = "failed", "Failed"
+
+    OPEN_STATES = (State.RECEIVED, State.PROCESSING)
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="inbound_events"
+    )
+    event_id = models.CharField(
+        max_length=128, blank=True, help_text="The ATS's id of this delivery."
+    )
+    action = models.CharField(max_length=64, help_text="What the ATS says happened.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
+    outcome = models.TextField(blank=True, help_text="What was done, in plain words.")
+    body = models.TextField(blank=True, help_text="The body as it arrived.")
+    details = models.JSONField(default=dict, blank=True, help_text="What the provider recorded.")
+    candidate_assessment = models.ForeignKey(
+        CandidateAssessment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_events",
+    )
+    attempt_count = models.PositiveIntegerField("attempts", default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "event_id"],
+                condition=~Q(event_id=""),
+                name="one_inbound_event_per_ats_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="inbound_event_due")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.event_id or self.pk} ({self.get_state_display()})"

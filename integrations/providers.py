@@ -15,7 +15,8 @@ from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from assessments.lifecycle import StatusChange
-    from integrations.models import AtsInvitation, Integration
+    from integrations.inbound_events import EventOutcome
+    from integrations.models import AtsInvitation, InboundEvent, Integration
 
 
 class Pattern(models.TextChoices):
@@ -56,6 +57,9 @@ class Provider:
     api_path: str
     # Dotted path of the Celery task that sends one delivery (by id) of this provider.
     delivery_task: str = ""
+    # True for an ATS that invites when an application enters a stage the admin maps to an
+    # assessment (the stage mappings of the Assessments tab); others refuse stage mappings.
+    invites_by_stage: bool = False
 
     @property
     def default_pattern(self) -> Pattern:
@@ -81,6 +85,14 @@ class Provider:
 
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         """The ATS asked again for a live invitation, maybe with a new callback URL."""
+
+    def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
+        """Do the work of a stored call of the ATS (see `integrations.inbound_events`).
+
+        Runs in a worker, after the ATS was answered; raise a `TransientError` to be tried again
+        later. Only providers that record inbound events implement it.
+        """
+        raise NotImplementedError(f"{self.label} records no inbound events.")
 
 
 @dataclass(frozen=True)

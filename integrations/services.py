@@ -313,6 +313,8 @@ def local_problems(integration: Integration, *, today: datetime.date | None = No
         "is empty (Harver to ATS, Assessments)."
         for mapping in incomplete
     )
+    if provider.invites_by_stage and not integration.stage_mappings.exists():
+        problems.append("No stage is mapped to an assessment (Harver to ATS, Assessments).")
     return problems
 
 

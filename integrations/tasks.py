@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import outbox, services, token_reveal
+from integrations import inbound_events, outbox, services, token_reveal
 from integrations.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -69,3 +69,17 @@ def sweep_deliveries() -> None:
     counts = outbox.sweep()
     if any(counts.values()):
         logger.info("Delivery sweep: %s", counts)
+
+
+@shared_task(ignore_result=True)
+def process_inbound_event(event_id: int) -> None:
+    """Handle one stored call of an ATS (safe to run twice: the event is claimed first)."""
+    inbound_events.process(event_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_inbound_events() -> None:
+    """The inbound sweeper (beat): publish events whose task was lost or whose worker died."""
+    published = inbound_events.sweep()
+    if published:
+        logger.info("Inbound event sweep: %d published", published)

@@ -12,7 +12,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from integrations import providers
 from tests import factories
+from tests.stage_provider import KEY as STAGE_PROVIDER_KEY
+from tests.stage_provider import StageInvitingProvider
 
 REQUIRE_ALL_ENV = "HARVER_REQUIRE_ALL_TESTS"
 # Any token that reaches a log, a task's arguments, a delivery row or an admin page fails the test.
@@ -117,3 +120,17 @@ def is_postgres(db: None) -> bool:
 @pytest.fixture
 def public_base_url() -> str:
     return str(settings.PUBLIC_BASE_URL)
+
+
+@pytest.fixture
+def stage_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[StageInvitingProvider]:
+    """A registered provider that invites by stage; each test scripts its event handling."""
+    monkeypatch.setitem(
+        providers.PROVIDERS,
+        STAGE_PROVIDER_KEY,
+        providers.ProviderEntry("Stage ATS", "tests.stage_provider.StageInvitingProvider"),
+    )
+    provider = providers.get_provider(STAGE_PROVIDER_KEY)
+    assert isinstance(provider, StageInvitingProvider)
+    yield provider
+    provider.handle = None
