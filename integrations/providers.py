@@ -86,6 +86,13 @@ class Provider:
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         """The ATS asked again for a live invitation, maybe with a new callback URL."""
 
+    def ats_field_problem(self, ats_field_id: str) -> str | None:
+        """Why `ats_field_id` cannot name a field of this ATS (a plain sentence), or None.
+
+        The base provider takes any non-empty key.
+        """
+        return None
+
     def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
         """Do the work of a stored call of the ATS (see `integrations.inbound_events`).
 

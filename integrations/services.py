@@ -235,6 +235,9 @@ def map_field(
     ats_field_id = ats_field_id.strip()
     if send_status and not ats_field_id:
         raise IntegrationError(["The ATS Field Id is empty."])
+    problem = integration.provider_impl.ats_field_problem(ats_field_id) if ats_field_id else None
+    if problem:
+        raise IntegrationError([problem])
     mapping.ats_field_id = ats_field_id
     mapping.send_status = send_status
     mapping.save(update_fields=["ats_field_id", "send_status", "updated_at"])

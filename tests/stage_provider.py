@@ -22,6 +22,11 @@ class StageInvitingProvider(Provider):
     invites_by_stage = True
     handle: Callable[[InboundEvent], EventOutcome] | None = None
 
+    def ats_field_problem(self, ats_field_id: str) -> str | None:
+        if not ats_field_id.startswith("field:"):
+            return f'A Stage ATS field id starts with "field:"; got "{ats_field_id}".'
+        return None
+
     def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
         assert self.handle is not None, "the test scripts the handling"
         return self.handle(event)
