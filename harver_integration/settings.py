@@ -6,6 +6,8 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from integrations import registry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -40,8 +42,9 @@ INSTALLED_APPS = [
     "accounts",
     "assessments",
     "integrations",
-    "workable",
     "engine",
+    # Each ATS's own app, from the provider registry.
+    *registry.installed_apps(),
 ]
 
 MIDDLEWARE = [
@@ -234,31 +237,14 @@ PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").ge
 # Signs report links sent to ATSes; changing it revokes every signed link at once.
 REPORT_LINK_SECRET = env.str("REPORT_LINK_SECRET", default="") or f"report-links:{SECRET_KEY}"
 
-# --- Workable (contract §6) -------------------------------------------------------------------
-WORKABLE_API_BASE_URL = env.str(
-    "WORKABLE_API_BASE_URL", default="https://{subdomain}.workable.com/spi/v3"
-)
-WORKABLE_CALLBACK_ALLOWED_HOSTS = env.list(
-    "WORKABLE_CALLBACK_ALLOWED_HOSTS", default=["workable.com", ".workable.com"]
-)
-WORKABLE_CALLBACK_ALLOW_INSECURE = env.bool("WORKABLE_CALLBACK_ALLOW_INSECURE", default=False)
-# Timeouts of every call to Workable: connecting, then waiting for the answer (seconds).
-WORKABLE_CONNECT_TIMEOUT = env.float("WORKABLE_CONNECT_TIMEOUT", default=5.0)
-WORKABLE_READ_TIMEOUT = env.float("WORKABLE_READ_TIMEOUT", default=20.0)
-# Workable's limit per account token (contract §5), shared by every worker process. The margin
-# widens our window so that requests reserved just inside it still arrive inside Workable's.
-WORKABLE_RATE_LIMIT_REQUESTS = env.int("WORKABLE_RATE_LIMIT_REQUESTS", default=10)
-WORKABLE_RATE_LIMIT_WINDOW_SECONDS = env.float("WORKABLE_RATE_LIMIT_WINDOW_SECONDS", default=10.0)
-WORKABLE_RATE_LIMIT_MARGIN_SECONDS = env.float("WORKABLE_RATE_LIMIT_MARGIN_SECONDS", default=0.5)
-# A worker waits in place for a rate-limit slot at most this far off; a later one postpones the
-# delivery (it waits in the database, the worker moves on).
-WORKABLE_RATE_LIMIT_WAIT_SECONDS = env.float("WORKABLE_RATE_LIMIT_WAIT_SECONDS", default=0.5)
-# Workable roles that may read our timeline notes (the comment "policy"; admins always can).
-WORKABLE_COMMENT_POLICY = env.list(
-    "WORKABLE_COMMENT_POLICY", default=["recruiter", "hiring_manager", "recruiting_admin", "admin"]
-)
-# Enabling asks Workable whether the token works (contract §4); only the test suite turns it off.
-WORKABLE_VERIFY_ON_ENABLE = env.bool("WORKABLE_VERIFY_ON_ENABLE", default=True)
+# --- ATS providers ----------------------------------------------------------------------------
+# Each provider reads its own settings (its environment variables, under its own prefix) in its
+# package; the registry names that module and they are merged here, so they are Django settings
+# like the rest (read through `django.conf.settings`, overridden by tests).
+try:
+    globals().update(registry.provider_settings())
+except registry.ProviderSettingsError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
 # --- Deliveries to the ATS (docs/deliveries.md) -----------------------------------------------
 # Seconds to wait before each retry of a failed delivery (less up to DELIVERY_RETRY_JITTER of
@@ -317,7 +303,7 @@ INBOUND_RATE_LIMIT = env.str("INBOUND_RATE_LIMIT", default="600/60")
 ENGINE_RATE_LIMIT = env.str("ENGINE_RATE_LIMIT", default="600/60")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Harver ATS integration API",
-    "DESCRIPTION": "The endpoints Workable and the Harver assessment engine call.",
+    "DESCRIPTION": "The endpoints the ATSes and the Harver assessment engine call.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

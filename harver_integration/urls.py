@@ -1,21 +1,23 @@
 """Top-level URLs: the admin, the health probes, the APIs and the reports."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from harver_integration import health
+from integrations.registry import PROVIDERS
 
 admin.site.site_header = "Harver Integrations"
 admin.site.site_title = "Harver Integrations"
 admin.site.index_title = "Harver platform"
 admin.site.site_url = None  # there is no public site to link to
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api/workable/", include("workable.urls")),
+    # Every ATS's inbound endpoints (what it calls), from the provider registry.
+    *(path(f"api/{key}/", include(entry.urls)) for key, entry in PROVIDERS.items() if entry.urls),
     path("api/engine/v1/", include("engine.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

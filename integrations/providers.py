@@ -1,7 +1,7 @@
-"""The provider registry: one explicit entry per ATS, imported lazily by dotted path.
+"""The Provider interface, and the lookup of a registered provider by its key.
 
-Adding an ATS is a sibling app of `workable/` with a `Provider` subclass and one line in
-`PROVIDERS`; nothing here imports a provider module directly.
+The providers themselves are listed in `integrations.registry`; each is imported lazily by its
+dotted path, so nothing here imports a provider module directly.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.module_loading import import_string
+
+from integrations import registry
 
 if TYPE_CHECKING:
     from assessments.lifecycle import StatusChange
@@ -102,23 +104,12 @@ class Provider:
         raise NotImplementedError(f"{self.label} records no inbound events.")
 
 
-@dataclass(frozen=True)
-class ProviderEntry:
-    label: str
-    path: str
-
-
-PROVIDERS: dict[str, ProviderEntry] = {
-    "workable": ProviderEntry(label="Workable", path="workable.provider.WorkableProvider"),
-}
-
-
 class UnknownProviderError(LookupError):
     pass
 
 
 def provider_choices() -> list[tuple[str, str]]:
-    return [(key, entry.label) for key, entry in PROVIDERS.items()]
+    return [(key, entry.label) for key, entry in registry.PROVIDERS.items()]
 
 
 @cache
@@ -129,8 +120,8 @@ def _load(key: str, path: str) -> Provider:
 
 def get_provider(key: str) -> Provider:
     try:
-        entry = PROVIDERS[key]
+        entry = registry.PROVIDERS[key]
     except KeyError:
-        known = ", ".join(PROVIDERS)
+        known = ", ".join(registry.PROVIDERS)
         raise UnknownProviderError(f"Unknown ATS '{key}'; known: {known}.") from None
-    return _load(key, entry.path)
+    return _load(key, entry.provider)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from integrations import providers
+from integrations import providers, registry
 from tests import factories
 from tests.stage_provider import KEY as STAGE_PROVIDER_KEY
 from tests.stage_provider import StageInvitingProvider
@@ -126,9 +126,11 @@ def public_base_url() -> str:
 def stage_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[StageInvitingProvider]:
     """A registered provider that invites by stage; each test scripts its event handling."""
     monkeypatch.setitem(
-        providers.PROVIDERS,
+        registry.PROVIDERS,
         STAGE_PROVIDER_KEY,
-        providers.ProviderEntry("Stage ATS", "tests.stage_provider.StageInvitingProvider"),
+        registry.ProviderEntry(
+            "Stage ATS", "tests.stage_provider.StageInvitingProvider", app="tests"
+        ),
     )
     provider = providers.get_provider(STAGE_PROVIDER_KEY)
     assert isinstance(provider, StageInvitingProvider)

@@ -5,9 +5,10 @@ import datetime
 import pytest
 
 from assessments.reports import ReportType
-from integrations import providers, services
+from integrations import providers, registry, services
 from integrations.models import AssessmentFieldMapping, InboundToken, Integration
-from integrations.providers import Pattern, Provider, ProviderEntry
+from integrations.providers import Pattern, Provider
+from integrations.registry import ProviderEntry
 
 TODAY = datetime.date(2026, 11, 28)
 
@@ -149,8 +150,9 @@ class RefusingProvider(Provider):
 
 @pytest.fixture
 def refusing_provider(monkeypatch):
-    entries = {**providers.PROVIDERS, "refusing": ProviderEntry("Refusing ATS", "unused")}
-    monkeypatch.setattr(providers, "PROVIDERS", entries)
+    monkeypatch.setitem(
+        registry.PROVIDERS, "refusing", ProviderEntry("Refusing ATS", "unused", app="unused")
+    )
     monkeypatch.setattr(providers, "_load", lambda key, path: RefusingProvider())
     RefusingProvider.calls = []
     return RefusingProvider

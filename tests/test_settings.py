@@ -114,3 +114,16 @@ def test_the_engine_rate_limit_comes_from_the_environment(tmp_path, environment,
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_a_providers_settings_come_from_its_own_environment_variables(tmp_path):
+    env = {**PRODUCTION_ENV, "WORKABLE_READ_TIMEOUT": "7.5", "WORKABLE_COMMENT_POLICY": "admin"}
+    script = (
+        "from django.conf import settings; "
+        "print(settings.WORKABLE_READ_TIMEOUT, settings.WORKABLE_COMMENT_POLICY)"
+    )
+
+    result = manage("shell", "-c", script, env=env, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "7.5 ['admin']"

@@ -4,9 +4,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from assessments.models import CandidateAssessment
-from integrations import providers, services
+from integrations import registry, services
 from integrations.models import Integration
-from integrations.providers import Pattern, Provider, ProviderEntry
+from integrations.providers import Pattern, Provider
+from integrations.registry import ProviderEntry
 from tests.factories import AccountFactory, AssessmentFactory, CandidateAssessmentFactory
 from tests.workable.conftest import invitation_body
 
@@ -24,9 +25,9 @@ class OtherProvider(Provider):
 def other_ats(db, monkeypatch):
     """An enabled integration with another ATS, its token, and an assessment it offers."""
     monkeypatch.setitem(
-        providers.PROVIDERS,
+        registry.PROVIDERS,
         OtherProvider.key,
-        ProviderEntry(label=OtherProvider.label, path=f"{__name__}.OtherProvider"),
+        ProviderEntry(OtherProvider.label, f"{__name__}.OtherProvider", app=__name__),
     )
     account = AccountFactory.create(name="Other Retail")
     assessment = AssessmentFactory.create(account=account, name="Store Associate")

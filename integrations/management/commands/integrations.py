@@ -31,7 +31,8 @@ from integrations.models import (
     Integration,
     ReportSettings,
 )
-from integrations.providers import PROVIDERS, UnknownProviderError
+from integrations.providers import UnknownProviderError
+from integrations.registry import PROVIDERS
 
 Options = dict[str, Any]
 
