@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from integrations import services
 from integrations.models import AtsCredential, Integration
-from integrations.providers import CredentialCheck
+from integrations.provider_types import CredentialCheck
 
 if TYPE_CHECKING:
     from integrations.admin import IntegrationAdmin

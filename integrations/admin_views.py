@@ -26,7 +26,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
 
 from accounts.admin_scope import visible_accounts
 from assessments.reports import ReportType
@@ -221,6 +221,25 @@ def _mappings(integration: Integration) -> list[AssessmentFieldMapping]:
     )
 
 
+@dataclass(frozen=True)
+class InboundSetupRow:
+    """One thing the admin pastes into the ATS; `once` when it holds the just-minted token."""
+
+    label: str
+    value: str
+    element_id: str
+    once: bool
+
+
+def inbound_setup_rows(integration: Integration, revealed: str | None) -> list[InboundSetupRow]:
+    rows = []
+    for label, value in integration.provider_impl.inbound_setup(integration, revealed):
+        once = bool(revealed and revealed in value)
+        element_id = "ats-to-harver-token" if once else slugify(label)
+        rows.append(InboundSetupRow(label, value, element_id, once))
+    return rows
+
+
 def render_overview(
     model_admin: IntegrationAdmin,
     request: HttpRequest,
@@ -238,6 +257,7 @@ def render_overview(
         request,
         str(integration),
         original=integration,
+        provider=integration.provider_impl,
         tabs=tabs,
         can_change=can_change,
         enable_problems=enable_problems,
@@ -277,14 +297,15 @@ def render_overview(
             credential=credential
         )
     else:
-        context["provider_base_url"] = services.provider_api_base_url(integration)
         context["active_token"] = (
             InboundToken.objects.active()
             .filter(integration=integration)
             .select_related("created_by")
             .first()
         )
-        context["revealed_token"] = token_reveal.pop(integration) if can_change else None
+        revealed = token_reveal.pop(integration) if can_change else None
+        context["revealed_token"] = revealed
+        context["inbound_setup"] = inbound_setup_rows(integration, revealed)
     if tabs.harver_to_ats == "assessments":
         context["assessments_form"] = forms.get("assessments") or AssessmentsForm(
             mappings=_mappings(integration)
@@ -432,6 +453,7 @@ def rotate_token(
         "Rotate the ATS to Harver token?" if active else "Mint an ATS to Harver token?",
         original=integration,
         active_token=active,
+        provider=integration.provider_impl,
         confirm_url=f"{_url('rotate', integration)}?{tabs.query()}",
         cancel_url=overview_url(integration, tabs, "credentials"),
     )

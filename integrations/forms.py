@@ -22,7 +22,8 @@ from integrations.models import (
     ReportSettings,
     subdomain_validator,
 )
-from integrations.providers import Pattern, provider_choices
+from integrations.provider_types import Pattern
+from integrations.providers import provider_choices
 
 MISSING_FIELD_ID = "Enter the ATS Field Id, or turn sending off."
 

@@ -15,7 +15,8 @@ from accounts.models import Account
 from assessments.models import Assessment, CandidateAssessment, Competency
 from assessments.reports import ReportType
 from harver_integration.crypto import EncryptedTextField
-from integrations.providers import Pattern, Provider, get_provider, provider_choices
+from integrations.provider_types import Pattern
+from integrations.providers import Provider, get_provider, provider_choices
 
 DEFAULT_LINK_LIFETIME_DAYS = 365
 

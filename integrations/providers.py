@@ -6,66 +6,111 @@ dotted path, so nothing here imports a provider module directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.conf import settings
+from django.core import checks
 from django.utils.module_loading import import_string
 
 from integrations import registry
+from integrations.provider_types import (
+    RESERVED_FIELD_NAMES,
+    CredentialCheck,
+    CredentialField,
+    Pattern,
+)
 
 if TYPE_CHECKING:
     from assessments.lifecycle import StatusChange
     from integrations.inbound_events import EventOutcome
-    from integrations.models import AtsInvitation, InboundEvent, Integration
+    from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
 
-
-class Pattern(models.TextChoices):
-    """How candidates enter: the ATS asks and Harver emails a link, or the ATS embeds Harver."""
-
-    ATS_FIRST_AD_HOC = "ats_first_ad_hoc", "ATS First Ad-Hoc"
-    ATS_FIRST_INLINE = "ats_first_inline", "ATS First Inline"
-
-
-@dataclass(frozen=True)
-class CredentialCheck:
-    """What asking the ATS about the stored credentials found, for the admin to read.
-
-    `findings` are plain sentences (each scope, the members, the fields); `members` are the ATS
-    users (id, label) who may author timeline notes.
-    """
-
-    problems: list[str]
-    findings: list[str]
-    members: list[tuple[str, str]]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+__all__ = ["CredentialCheck", "CredentialField", "Pattern", "Provider", "get_provider"]
 
 
 class Provider:
     """What every ATS provider declares and may do.
 
-    Subclasses set `key`, `label`, `allowed_patterns` and `api_path`; they override
-    `remote_problems` to add the enable checks that must ask the ATS itself, and the two
-    `on_*` hooks to record what the ATS is owed.
+    Subclasses set `key`, `label`, `allowed_patterns` and `credential_fields` (the "Harver to
+    ATS" credentials the core stores, validates, renders and checks for them); they override
+    `inbound_setup` (what the admin pastes into the ATS), `local_problems` and `remote_problems`
+    (their own enable checks), and the `on_*` hooks to record what the ATS is owed.
     """
 
     key: str
     label: str
     allowed_patterns: tuple[Pattern, ...]
-    api_path: str
+    credential_fields: tuple[CredentialField, ...] = ()
     # Dotted path of the Celery task that sends one delivery (by id) of this provider.
     delivery_task: str = ""
     # True for an ATS that invites when an application enters a stage the admin maps to an
     # assessment (the stage mappings of the Assessments tab); others refuse stage mappings.
     invites_by_stage: bool = False
+    # The Credentials screens' words for this ATS: where its credentials come from, where the
+    # admin pastes what Harver shows, and what "Verify credentials" asks it.
+    credentials_intro: str = ""
+    inbound_instructions: str = ""
+    verification_intro: str = ""
+    # The credential field a verification's member list fills (the Verify page offers the
+    # members to choose from); "" when the ATS has none.
+    member_field: str = ""
 
     @property
     def default_pattern(self) -> Pattern:
         return self.allowed_patterns[0]
+
+    def credential_field(self, name: str) -> CredentialField:
+        for credential_field in self.credential_fields:
+            if credential_field.name == name:
+                return credential_field
+        raise KeyError(name)
+
+    @property
+    def expiring_field(self) -> CredentialField | None:
+        """The secret whose expiry the admin records, if this ATS's credentials expire."""
+        return next((field for field in self.credential_fields if field.expiry_label), None)
+
+    def declaration_problems(self) -> list[str]:
+        """What is wrong with this provider's declarations (a system check reports them)."""
+        names = [credential_field.name for credential_field in self.credential_fields]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        problems = [f"{name}: declared twice." for name in twice]
+        problems += [
+            f"{name}: a name the core uses." for name in names if name in RESERVED_FIELD_NAMES
+        ]
+        problems += [
+            f"{field.name}: only a secret can expire."
+            for field in self.credential_fields
+            if field.expiry_label and not field.secret
+        ]
+        if sum(1 for field in self.credential_fields if field.expiry_label) > 1:
+            problems.append("Only one credential field can have an expiry.")
+        if self.member_field and self.member_field not in names:
+            problems.append(f"member_field {self.member_field!r} is not a credential field.")
+        return problems
+
+    def inbound_base_url(self) -> str:
+        """Where this provider's inbound endpoints are mounted (`api/<key>/`), as a full URL."""
+        return f"{settings.PUBLIC_BASE_URL}/api/{self.key}"
+
+    def inbound_setup(
+        self, integration: Integration, inbound_token: str | None
+    ) -> list[tuple[str, str]]:
+        """What the admin pastes into the ATS, as (label, value) pairs, e.g. a base URL and the
+        token, or one webhook URL. `inbound_token` is given only when it was just minted (it is
+        shown once); without it, leave out whatever contains it."""
+        return []
+
+    def local_problems(
+        self, integration: Integration, credential: AtsCredential | None
+    ) -> list[str]:
+        """This provider's own enable checks that need no network, in plain words.
+
+        The core has already checked the declared fields (required ones set, secrets readable,
+        the expiry not passed); the base provider adds nothing.
+        """
+        return []
 
     def remote_problems(self, integration: Integration) -> list[str]:
         """Problems only the ATS can reveal (token refused, scopes missing, …), in plain words.
@@ -125,3 +170,16 @@ def get_provider(key: str) -> Provider:
         known = ", ".join(registry.PROVIDERS)
         raise UnknownProviderError(f"Unknown ATS '{key}'; known: {known}.") from None
     return _load(key, entry.provider)
+
+
+@checks.register()
+def check_providers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every registered provider's declarations hold together (`manage.py check`)."""
+    errors: list[checks.CheckMessage] = []
+    for key in registry.PROVIDERS:
+        provider = get_provider(key)
+        errors.extend(
+            checks.Error(f"Provider {key!r}: {problem}", id="integrations.E001")
+            for problem in provider.declaration_problems()
+        )
+    return errors

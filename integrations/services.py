@@ -9,7 +9,6 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +25,8 @@ from integrations.models import (
     Integration,
     ReportSettings,
 )
-from integrations.providers import Pattern, get_provider
+from integrations.provider_types import Pattern
+from integrations.providers import get_provider
 
 
 class IntegrationError(Exception):
@@ -50,11 +50,6 @@ SETUP_STEPS: list[tuple[str, str]] = [
     ("assessments", "Listing the account's assessments"),
     ("reports", "Applying the default report settings"),
 ]
-
-
-def provider_api_base_url(integration: Integration) -> str:
-    """The base URL the admin pastes into the ATS ("ATS to Harver" tab)."""
-    return f"{settings.PUBLIC_BASE_URL}{integration.provider_impl.api_path}"
 
 
 def create_integration(account: Account, provider_key: str) -> Integration:

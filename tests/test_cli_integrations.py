@@ -69,12 +69,15 @@ def test_it_creates_and_sets_up_an_integration(
     # when support creates a Workable integration for the account
     output = run_json("integrations", "create", "--account", str(account.pk), "--ats", "workable")
 
-    # then it is set up, and the new token and the base URL are printed once
+    # then it is set up, and what the admin pastes into the ATS is printed once, token included
     integration = Integration.objects.get(pk=output["id"])
     assert integration.account_id == account.pk
     assert output["ats"] == "workable"
     assert output["setup_state"] == Integration.SetupState.READY == integration.setup_state
-    assert output["base_url"] == f"{public_base_url}/api/workable"
+    assert output["inbound_setup"] == [
+        {"label": "Provider base URL", "value": f"{public_base_url}/api/workable"},
+        {"label": "Token", "value": output["token"]},
+    ]
     assert ATS_TOKEN.is_well_formed(output["token"])
     assert integration.inbound_tokens.active().get().token_hash == hash_token(output["token"])
     # and what is still missing before it can be enabled is listed
@@ -84,7 +87,8 @@ def test_it_creates_and_sets_up_an_integration(
 def test_it_creates_with_readable_output(account: factories.Account) -> None:
     output = run("integrations", "create", "--account", str(account.pk), "--ats", "workable")
 
-    assert "ATS to Harver token (shown only this once): hvr_ats_" in output
+    assert "Paste into Workable (the ATS to Harver token is shown only this once):" in output
+    assert "  Token: hvr_ats_" in output
     assert "Still to do before enabling:" in output
 
 
@@ -504,5 +508,8 @@ def test_it_rotates_the_inbound_token(integration: Integration, public_base_url:
     assert old.revoked_at is not None
     assert ATS_TOKEN.is_well_formed(output["token"])
     assert integration.inbound_tokens.active().get().token_hash == hash_token(output["token"])
-    assert output["base_url"] == f"{public_base_url}/api/workable"
+    assert output["inbound_setup"] == [
+        {"label": "Provider base URL", "value": f"{public_base_url}/api/workable"},
+        {"label": "Token", "value": output["token"]},
+    ]
     assert InboundToken.objects.filter(integration=integration).count() == 2

@@ -1,11 +1,27 @@
-"""Workable's entry in the provider registry; the work lives in `deliveries` and `verification`."""
+"""Workable's entry in the provider registry: its credentials, its words on the Credentials
+screens, and its hooks; the work lives in `deliveries` and `verification`."""
+
+import re
 
 from django.conf import settings
 
 from assessments.lifecycle import StatusChange
 from integrations.models import AtsInvitation, Integration
-from integrations.providers import CredentialCheck, Pattern, Provider
+from integrations.provider_types import CredentialCheck, CredentialField, Pattern
+from integrations.providers import Provider
 from workable import deliveries, verification
+
+SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+SCOPES = "r_jobs, r_candidates, w_candidates and r_requisitions"
+
+
+def subdomain_problem(value: str) -> str | None:
+    if SUBDOMAIN.fullmatch(value):
+        return None
+    return (
+        "Enter the subdomain only (lowercase letters, digits and hyphens), e.g. 'acme' for "
+        "acme.workable.com."
+    )
 
 
 class WorkableProvider(Provider):
@@ -13,8 +29,59 @@ class WorkableProvider(Provider):
     label = "Workable"
     # Workable invites by email only: the seed guide's "only ATS First Ad-Hoc".
     allowed_patterns = (Pattern.ATS_FIRST_AD_HOC,)
-    api_path = "/api/workable"
     delivery_task = "workable.tasks.send_delivery"
+    credential_fields = (
+        CredentialField(
+            "subdomain",
+            "subdomain",
+            help_text="The customer's Workable subdomain, e.g. 'acme' for acme.workable.com.",
+            max_length=63,
+            validate=subdomain_problem,
+            normalize=str.lower,
+            cli_flag="--subdomain",
+        ),
+        CredentialField(
+            "token",
+            "API token",
+            secret=True,
+            help_text=(
+                "Generated in Workable (Integrations → Apps → Generate new token) with the "
+                f"scopes {SCOPES}. Stored encrypted and never shown again."
+            ),
+            max_length=1000,
+            cli_flag="--token-stdin",
+            expiry_label="token expiry",
+        ),
+        CredentialField(
+            "note_author_member_id",
+            "timeline note author",
+            required=False,
+            help_text="The id of the Workable member in whose name Harver posts timeline notes.",
+            max_length=64,
+            cli_flag="--member-id",
+        ),
+    )
+    member_field = "note_author_member_id"
+    credentials_intro = (
+        "The API token generated in Workable, which Harver sends with every request to "
+        'Workable. See "Generate API access token" in the setup guide.'
+    )
+    inbound_instructions = (
+        "Workable sends this token with every request to Harver. Paste the base URL and the "
+        "token into Workable: Settings → Integrations → Harver, then click Update Settings."
+    )
+    verification_intro = (
+        "Harver asks Workable whether the API token works: that it is accepted, has the "
+        "readable scopes, who the members are and which custom attributes exist."
+    )
+
+    def inbound_setup(
+        self, integration: Integration, inbound_token: str | None
+    ) -> list[tuple[str, str]]:
+        setup = [("Provider base URL", self.inbound_base_url())]
+        if inbound_token:
+            setup.append(("Token", inbound_token))
+        return setup
 
     def remote_problems(self, integration: Integration) -> list[str]:
         if not settings.WORKABLE_VERIFY_ON_ENABLE:

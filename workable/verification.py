@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from harver_integration.crypto import SecretDecryptionError
 from integrations.models import AssessmentFieldMapping, AtsCredential, Integration
-from integrations.providers import CredentialCheck
+from integrations.provider_types import CredentialCheck
 from integrations.transport import PermanentError, TransientError
 from workable.client import WorkableClient, api_base_url
 from workable.ratelimit import RateLimiter, get_rate_limiter, token_key

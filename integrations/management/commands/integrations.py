@@ -196,15 +196,13 @@ class Command(BaseCommand):
             "pattern": integration.pattern,
             "setup_state": integration.setup_state,
             "token": result.inbound_token,
-            "base_url": services.provider_api_base_url(integration),
+            "inbound_setup": _inbound_setup(integration, result.inbound_token),
             "problems": services.local_problems(integration),
         }
-        ats = integration.provider_impl.label
         lines = [
             f"Created integration {integration.pk}: {integration} "
             f"(set-up {integration.get_setup_state_display().lower()}).",
-            f"ATS to Harver token (shown only this once): {data['token']}",
-            f"Base URL for {ats}: {data['base_url']}",
+            *_inbound_setup_lines(integration, data["inbound_setup"]),
             *self.problem_lines(data["problems"]),
         ]
         self.emit(options, data, lines)
@@ -224,7 +222,7 @@ class Command(BaseCommand):
             "setup_state": integration.setup_state,
             "last_error": integration.last_error or None,
             "last_error_at": _date(integration.last_error_at),
-            "base_url": services.provider_api_base_url(integration),
+            "inbound_setup": _inbound_setup(integration, None),
             "credentials": _credential_data(credential),
             "inbound_token": _inbound_data(inbound),
             "reports": _reports_data(report_settings),
@@ -330,15 +328,11 @@ class Command(BaseCommand):
     def rotate_token(self, options: Options) -> None:
         integration = self.integration(options)
         token = services.rotate_inbound_token(integration)
-        data = {
-            "id": integration.pk,
-            "token": token,
-            "base_url": services.provider_api_base_url(integration),
-        }
+        setup = _inbound_setup(integration, token)
+        data = {"id": integration.pk, "token": token, "inbound_setup": setup}
         ats = integration.provider_impl.label
         lines = [
-            f"New ATS to Harver token (shown only this once): {token}",
-            f"Base URL for {ats}: {data['base_url']}",
+            *_inbound_setup_lines(integration, setup),
             f"The previous token has stopped working; paste the new one into {ats} now.",
         ]
         self.emit(options, data, lines)
@@ -403,6 +397,20 @@ def _credential_data(credential: AtsCredential | None) -> dict[str, Any]:
         "note_author_member_id": credential.note_author_member_id or None,
         "verified_at": _date(credential.verified_at),
     }
+
+
+def _inbound_setup(integration: Integration, token: str | None) -> list[dict[str, str]]:
+    """What the admin pastes into the ATS; the token only when it was just minted."""
+    setup = integration.provider_impl.inbound_setup(integration, token or None)
+    return [{"label": label, "value": value} for label, value in setup]
+
+
+def _inbound_setup_lines(integration: Integration, setup: list[dict[str, str]]) -> list[str]:
+    ats = integration.provider_impl.label
+    return [
+        f"Paste into {ats} (the ATS to Harver token is shown only this once):",
+        *(f"  {item['label']}: {item['value']}" for item in setup),
+    ]
 
 
 def _inbound_data(token: InboundToken | None) -> dict[str, Any] | None:
@@ -487,7 +495,7 @@ def _show_lines(
         f"  pattern: {integration.get_pattern_display()}",
         f"  set-up: {integration.get_setup_state_display()}",
         f"  last error: {last_error}",
-        f"  base URL: {data['base_url']}",
+        *(f"  {item['label']}: {item['value']}" for item in data["inbound_setup"]),
         f"  ATS to Harver token: {inbound_line}",
         "Harver to ATS credentials",
         *_credential_lines(data["credentials"]),
