@@ -62,6 +62,16 @@ def unmap_stage(integration: Integration, mapping_id: int) -> None:
         raise IntegrationError([f"This integration has no stage mapping {mapping_id}."])
 
 
+def unmap_stage_named(integration: Integration, stage_name: str, *, job_id: str = "") -> None:
+    _refuse_without_stages(integration)
+    deleted, _ = StageMapping.objects.filter(
+        integration=integration, stage_key=stage_key(stage_name), job_id=job_id.strip()
+    ).delete()
+    if not deleted:
+        job = f" of job {job_id.strip()}" if job_id.strip() else ""
+        raise IntegrationError([f'No stage named "{stage_name.strip()}"{job} is mapped.'])
+
+
 def stage_mappings(integration: Integration) -> list[StageMapping]:
     return list(
         StageMapping.objects.filter(integration=integration)

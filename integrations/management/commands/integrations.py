@@ -23,13 +23,14 @@ from django.db import transaction
 from accounts.models import Account
 from assessments.models import Assessment
 from assessments.reports import ReportType
-from integrations import services
+from integrations import services, stages
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
     InboundToken,
     Integration,
     ReportSettings,
+    StageMapping,
 )
 from integrations.providers import UnknownProviderError
 from integrations.registry import PROVIDERS
@@ -54,6 +55,14 @@ def iso_date(value: str) -> datetime.date:
 
 def _date(value: datetime.date | datetime.datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _stage_data(mapping: StageMapping) -> dict[str, Any]:
+    return {
+        "stage": mapping.stage_name,
+        "job_id": mapping.job_id or None,
+        "assessment": {"id": mapping.assessment_id, "name": mapping.assessment.name},
+    }
 
 
 def _masked(last4: str) -> str | None:
@@ -134,6 +143,30 @@ class Command(BaseCommand):
         )
         mapping.add_argument("--off", action="store_true", help="Stop sending this score.")
 
+        stage = add(
+            "map-stage",
+            "Invite to an assessment when an application enters an ATS stage (for an ATS that "
+            "invites by stage).",
+        )
+        stage.add_argument(
+            "--assessment", type=object_id, required=True, metavar="ID", help="The assessment's id."
+        )
+        stage.add_argument(
+            "--stage",
+            required=True,
+            metavar="NAME",
+            help="The stage's name, matched trimmed and ignoring case.",
+        )
+        stage.add_argument(
+            "--job-id",
+            default="",
+            metavar="ID",
+            help="Only this ATS job's stage (beats a mapping for every job); default every job.",
+        )
+        stage.add_argument(
+            "--off", action="store_true", help="Remove the mapping of this stage (and job)."
+        )
+
         valid_types = ", ".join(ReportType.values)
         reports = add("reports", "Choose the report links sent to the ATS.")
         reports.add_argument(
@@ -166,6 +199,7 @@ class Command(BaseCommand):
             "show": self.show,
             "set-credentials": self.set_credentials,
             "map-field": self.map_field,
+            "map-stage": self.map_stage,
             "reports": self.reports,
             "enable": self.enable,
             "disable": self.disable,
@@ -227,9 +261,12 @@ class Command(BaseCommand):
             "inbound_token": _inbound_data(inbound),
             "reports": _reports_data(report_settings),
             "field_mappings": [_mapping_data(mapping) for mapping in mappings],
+            "stage_mappings": [_stage_data(row) for row in stages.stage_mappings(integration)],
             "problems": services.local_problems(integration),
         }
-        self.emit(options, data, _show_lines(integration, mappings, data))
+        lines = _show_lines(integration, mappings, data)
+        lines += [f"Stage mapping: {row}" for row in stages.stage_mappings(integration)]
+        self.emit(options, data, lines)
 
     def set_credentials(self, options: Options) -> None:
         integration = self.integration(options)
@@ -274,6 +311,29 @@ class Command(BaseCommand):
         )
         data = {"id": integration.pk, "field_mapping": _mapping_data(mapping)}
         self.emit(options, data, [f"Integration {integration.pk}: {_mapping_line(mapping)}"])
+
+    def map_stage(self, options: Options) -> None:
+        integration = self.integration(options)
+        assessment = Assessment.objects.filter(pk=options["assessment"]).first()
+        if assessment is None:
+            raise CommandError(f"No assessment with id {options['assessment']}.")
+        if options["off"]:
+            stages.unmap_stage_named(integration, options["stage"], job_id=options["job_id"])
+            line = f'Integration {integration.pk}: the stage "{options["stage"].strip()}" is no '
+            line += "longer mapped."
+        else:
+            mapping = stages.map_stage(
+                integration,
+                assessment=assessment,
+                stage_name=options["stage"],
+                job_id=options["job_id"],
+            )
+            line = f"Integration {integration.pk}: {mapping}."
+        data = {
+            "id": integration.pk,
+            "stage_mappings": [_stage_data(row) for row in stages.stage_mappings(integration)],
+        }
+        self.emit(options, data, [line])
 
     def reports(self, options: Options) -> None:
         integration = self.integration(options)
