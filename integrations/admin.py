@@ -109,6 +109,7 @@ class IntegrationAdmin(AccountScopedAdmin):
             ("credentials/ats-to-harver/rotate/", "rotate", admin_views.rotate_token, get + post),
             ("assessments/", "assessments", admin_views.save_assessments, post),
             ("assessments/refresh/", "assessments_refresh", admin_views.refresh_assessments, post),
+            ("assessments/stages/", "stages", admin_views.save_stage_mapping, post),
             ("reports/", "reports", admin_views.save_reports, post),
             ("credentials/verify/", "verify", admin_verification.verify, get + post),
             ("credentials/note-author/", "note_author", admin_verification.save_note_author, post),

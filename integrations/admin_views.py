@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from auditlog.models import LogEntry
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -30,7 +31,7 @@ from django.utils.text import capfirst, slugify
 
 from accounts.admin_scope import visible_accounts
 from assessments.reports import ReportType
-from integrations import services, token_reveal
+from integrations import admin_stages, services, stages, token_reveal
 from integrations.forms import (
     AddIntegrationForm,
     AssessmentsForm,
@@ -45,6 +46,7 @@ from integrations.models import (
     Integration,
     ReportSettings,
 )
+from integrations.provider_types import StageOptions
 from integrations.tasks import run_integration_setup
 
 if TYPE_CHECKING:
@@ -272,6 +274,7 @@ def render_overview(
                 "rotate",
                 "assessments",
                 "assessments_refresh",
+                "stages",
                 "reports",
             )
         },
@@ -310,6 +313,12 @@ def render_overview(
         context["assessments_form"] = forms.get("assessments") or AssessmentsForm(
             mappings=_mappings(integration)
         )
+        context.update(admin_stages.context(integration, forms.get("stage")))
+        if context["pickers"].field_options:
+            assessments_form = context["assessments_form"]
+            for mapping in assessments_form.mappings:
+                widget = assessments_form.fields[assessments_form.field_id_name(mapping)].widget
+                widget.attrs["list"] = "ats-field-options"
     else:
         report_settings = ReportSettings.objects.filter(integration=integration).first()
         context["reports_form"] = forms.get("reports") or ReportsForm(
@@ -323,7 +332,13 @@ def render_overview(
     return TemplateResponse(request, f"{TEMPLATE_DIR}/overview.html", context)
 
 
-_FORM_NAMES = ("pattern_form", "harver_to_ats_form", "assessments_form", "reports_form")
+_FORM_NAMES = (
+    "pattern_form",
+    "harver_to_ats_form",
+    "assessments_form",
+    "stage_form",
+    "reports_form",
+)
 
 
 def overview(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -343,6 +358,7 @@ _FORM_PLACES: dict[str, tuple[str, dict[str, str]]] = {
     "pattern": ("general", {}),
     "harver_to_ats": ("credentials", {"credentials": "harver-to-ats"}),
     "assessments": ("harver-to-ats", {"harver_to_ats": "assessments"}),
+    "stage": ("harver-to-ats", {"harver_to_ats": "assessments"}),
     "reports": ("harver-to-ats", {"harver_to_ats": "reports"}),
 }
 
@@ -485,6 +501,36 @@ def save_assessments(
         return f"The Assessments tab was saved ({changed} row(s) changed)."
 
     return _save_form(model_admin, request, integration, "assessments", form, save)
+
+
+def save_stage_mapping(
+    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    """Add a stage mapping of the Assessments tab, or remove one (`remove` = its id)."""
+    integration = _integration_to_change(model_admin, request, object_id)
+    removed = request.POST.get("remove", "")
+    if removed:
+        tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
+        if not removed.isdigit():
+            raise PermissionDenied
+        stages.unmap_stage(integration, int(removed))
+        return _saved(request, integration, tabs, "harver-to-ats", "The stage mapping was removed.")
+    form = admin_stages.StageMappingForm(
+        request.POST, integration=integration, options=StageOptions()
+    )
+    # The job list is the ATS's; any job id it posts is checked by the service, not the form.
+    form.fields["job_id"] = django_forms.CharField(max_length=64, required=False)
+
+    def save() -> str:
+        mapping = stages.map_stage(
+            integration,
+            assessment=form.cleaned_data["assessment"],
+            stage_name=form.cleaned_data["stage_name"],
+            job_id=form.cleaned_data["job_id"],
+        )
+        return f"The stage mapping {mapping} was saved."
+
+    return _save_form(model_admin, request, integration, "stage", form, save)
 
 
 def refresh_assessments(

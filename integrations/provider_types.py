@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -87,3 +87,11 @@ class CredentialField:
         if value and self.validate is not None:
             return self.validate(value)
         return None
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """What the ATS offers the stage picker: its stage names and its jobs (id, name)."""
+
+    stages: list[str] = field(default_factory=list)
+    jobs: list[tuple[str, str]] = field(default_factory=list)

@@ -19,6 +19,7 @@ from integrations.provider_types import (
     CredentialCheck,
     CredentialField,
     Pattern,
+    StageOptions,
 )
 
 if TYPE_CHECKING:
@@ -139,6 +140,17 @@ class Provider:
         The base provider takes any non-empty key.
         """
         return None
+
+    def field_options(self, integration: Integration) -> list[tuple[str, str]]:
+        """The ATS fields that can hold a Harver value, as (ATS Field Id, label), for the
+        Assessments tab's picker; [] lets the admin type any id. May ask the ATS (and raise a
+        `DeliveryError` the page shows)."""
+        return []
+
+    def stage_options(self, integration: Integration) -> StageOptions:
+        """The ATS's stage names and jobs, for the stage picker of an ATS that invites by
+        stage. May ask the ATS (and raise a `DeliveryError` the page shows)."""
+        return StageOptions()
 
     def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
         """Do the work of a stored call of the ATS (see `integrations.inbound_events`).

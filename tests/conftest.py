@@ -136,3 +136,4 @@ def stage_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[StageInvitingPro
     assert isinstance(provider, StageInvitingProvider)
     yield provider
     provider.handle = None
+    provider.listing_fails = False

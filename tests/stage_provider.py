@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from integrations.inbound_events import EventOutcome
-from integrations.models import InboundEvent
-from integrations.providers import Pattern, Provider
+from integrations.models import InboundEvent, Integration
+from integrations.provider_types import Pattern, StageOptions
+from integrations.providers import Provider
+from integrations.transport import TransientError
 
 KEY = "stage-ats"
 
@@ -21,11 +23,24 @@ class StageInvitingProvider(Provider):
     api_path = "/api/stage-ats"
     invites_by_stage = True
     handle: Callable[[InboundEvent], EventOutcome] | None = None
+    options = StageOptions(stages=["Harver Assessment", "Offer"], jobs=[("3485", "Designer")])
+    fields = [("field:score", "Score (number)")]
+    listing_fails = False
 
     def ats_field_problem(self, ats_field_id: str) -> str | None:
         if not ats_field_id.startswith("field:"):
             return f'A Stage ATS field id starts with "field:"; got "{ats_field_id}".'
         return None
+
+    def stage_options(self, integration: Integration) -> StageOptions:
+        if self.listing_fails:
+            raise TransientError("Stage ATS did not answer within 1 s.")
+        return self.options
+
+    def field_options(self, integration: Integration) -> list[tuple[str, str]]:
+        if self.listing_fails:
+            raise TransientError("Stage ATS did not answer within 1 s.")
+        return self.fields
 
     def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
         assert self.handle is not None, "the test scripts the handling"

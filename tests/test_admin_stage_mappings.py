@@ -1,0 +1,86 @@
+"""The Assessments tab's stage mappings and ATS pickers, for an ATS that invites by stage."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from django.test import Client
+
+from integrations.models import StageMapping
+from tests import factories
+from tests.admin_support import integration_url, private_cache, staff_member  # noqa: F401
+from tests.stage_provider import KEY
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
+ASSESSMENTS_TAB = "harver_to_ats=assessments"
+
+
+@pytest.fixture
+def staged(stage_provider, account, assessments):
+    return factories.ready_integration(account, provider=KEY)
+
+
+@pytest.fixture
+def admin_client(account):
+    client = Client()
+    client.force_login(staff_member(account, username="hannah"))
+    return client
+
+
+def test_the_tab_offers_the_ats_stages_jobs_and_fields(admin_client, staged):
+    page = admin_client.get(integration_url("overview", staged, ASSESSMENTS_TAB))
+    text = unescape(page.content.decode())
+
+    assert page.status_code == 200
+    assert "Stages that invite" in text
+    assert '<option value="Harver Assessment">' in text
+    assert '<option value="3485">Designer</option>' in text
+    assert '<option value="field:score">Score (number)</option>' in text
+    assert 'list="ats-field-options"' in text
+    assert "No stage is mapped yet: enabling needs one." in text
+
+
+def test_a_stage_mapping_is_added_and_removed(admin_client, staged, assessments):
+    url = integration_url("stages", staged, ASSESSMENTS_TAB)
+    added = admin_client.post(
+        url, {"stage_name": "harver assessment", "job_id": "3485", "assessment": assessments[1].pk}
+    )
+    assert added.status_code == 302
+    mapping = StageMapping.objects.get()
+    assert (mapping.stage_name, mapping.job_id, mapping.assessment) == (
+        "harver assessment",
+        "3485",
+        assessments[1],
+    )
+    page = unescape(admin_client.get(added["Location"]).content.decode())
+    assert f"The stage mapping {mapping} was saved." in page
+    assert f'data-stage-mapping="{mapping.pk}"' in page
+    assert "Designer" in page
+
+    removed = admin_client.post(url, {"remove": mapping.pk})
+    assert removed.status_code == 302
+    assert not StageMapping.objects.exists()
+
+
+def test_a_refused_stage_mapping_shows_why(admin_client, staged, assessments):
+    url = integration_url("stages", staged, ASSESSMENTS_TAB)
+    page = admin_client.post(url, {"stage_name": " ", "assessment": assessments[0].pk})
+    assert page.status_code == 200
+    assert "This field is required." in page.content.decode()
+    assert not StageMapping.objects.exists()
+
+
+def test_a_listing_that_fails_leaves_the_page_usable(admin_client, staged, stage_provider):
+    stage_provider.listing_fails = True
+    page = admin_client.get(integration_url("overview", staged, ASSESSMENTS_TAB))
+    text = unescape(page.content.decode())
+    assert page.status_code == 200
+    assert "The Stage ATS stages could not be listed: Stage ATS did not answer within 1 s." in text
+    assert 'id="stage-form"' in text
+
+
+def test_an_ats_without_stages_shows_no_stage_section(admin_client, integration):
+    page = admin_client.get(integration_url("overview", integration, ASSESSMENTS_TAB))
+    assert page.status_code == 200
+    assert "Stages that invite" not in page.content.decode()
