@@ -11,6 +11,10 @@ Celery reads its options from the CELERY_* Django settings through a plain dict 
 not through the lazy settings object itself: Celery looks every option up under several names in
 several places, and on the lazy object each miss is a Python attribute lookup that raises. That
 was a fifth of the CPU of publishing a task, paid twice by every invitation (docs/performance.md).
+The dict holds each option under Celery's own name (CELERY_TASK_SERIALIZER as task_serializer):
+read with the CELERY namespace from anything but `django.conf:settings`, Celery takes the three
+namespaced names that equal pre-4.0 ones (CELERY_TIMEZONE, CELERY_TASK_SERIALIZER,
+CELERY_ACCEPT_CONTENT) for old settings and warns at every worker start.
 """
 
 import os
@@ -24,9 +28,12 @@ from django.db import close_old_connections
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harver_integration.settings")
 
 
+CELERY_PREFIX = "CELERY_"
+
+
 class DjangoSettings(dict[str, Any]):
-    """The Django settings as a dict: every upper-case setting, the names and values Celery saw
-    when it read `django.conf:settings` itself.
+    """The CELERY_* Django settings as a dict, each under Celery's name for it: the values Celery
+    saw when it read `django.conf:settings` with the CELERY namespace.
 
     Filled when Celery loads its configuration and again on `setting_changed`, so a test's
     `override_settings` still reaches Celery as before.
@@ -35,7 +42,11 @@ class DjangoSettings(dict[str, Any]):
     def refresh(self, **kwargs: Any) -> None:
         from django.conf import settings
 
-        values = {name: getattr(settings, name) for name in dir(settings) if name.isupper()}
+        values = {
+            name.removeprefix(CELERY_PREFIX).lower(): getattr(settings, name)
+            for name in dir(settings)
+            if name.startswith(CELERY_PREFIX)
+        }
         # Updated in place, never emptied: a lookup meanwhile finds the old value or the new.
         self.update(values)
         for name in self.keys() - values.keys():
@@ -47,7 +58,7 @@ setting_changed.connect(django_settings.refresh, weak=False)
 
 app = Celery("harver_integration")
 app.on_configure.connect(django_settings.refresh, weak=False)
-app.config_from_object(django_settings, namespace="CELERY")
+app.config_from_object(django_settings)
 # Celery closes the connections only after this many tasks (twice over): never, in practice.
 app.conf.CELERY_DB_REUSE_MAX = 10**9
 app.autodiscover_tasks()

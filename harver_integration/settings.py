@@ -320,8 +320,16 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        "periodic_task_bookkeeping": {"()": "harver_integration.logs.PeriodicTaskBookkeeping"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    # Celery's per-run lines of the periodic sweeps go to DEBUG (harver_integration.logs).
+    "loggers": {
+        name: {"filters": ["periodic_task_bookkeeping"]}
+        for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -1,10 +1,10 @@
-"""Top-level URLs: the admin, the health probes, the APIs and the reports."""
+"""Top-level URLs: the landing page, the admin, the health probes, the APIs and the reports."""
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from harver_integration import health
+from harver_integration import health, landing
 from integrations.registry import PROVIDERS
 
 admin.site.site_header = "Harver Integrations"
@@ -13,6 +13,7 @@ admin.site.index_title = "Harver platform"
 admin.site.site_url = None  # there is no public site to link to
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", landing.landing, name="landing"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -58,3 +58,10 @@ def test_celery_reads_the_django_settings_and_their_overrides(settings):
     settings.CELERY_TASK_DEFAULT_QUEUE = "elsewhere"
 
     assert celery_app.conf.task_default_queue == "elsewhere"
+
+
+def test_celery_finds_no_deprecated_setting_names():
+    # Celery warns at every worker start about each name it takes for a pre-4.0 setting.
+    assert not celery_app.conf.maybe_warn_deprecated_settings()
+    assert celery_app.conf.timezone == "UTC"
+    assert celery_app.conf.accept_content == ["json"]

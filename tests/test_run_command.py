@@ -1,20 +1,31 @@
-"""The README's run command: web, worker and scheduler come up together and stop together."""
+"""The README's run command: web, worker and scheduler come up together, quietly, on WEB_PORT,
+and stop together, cleanly, on Ctrl-C."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 SMOKE_DATABASE = "harver_run_smoke"
+# What a quiet first run must not print: log lines at WARNING and above, Python warnings
+# (SecurityWarning, CDeprecationWarning, ...), tracebacks.
+NOISE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Warning\b|Traceback")
+QUIET_SECONDS = 60
+# Ctrl-C to the last process gone: a worker's warm shutdown takes a few seconds by itself.
+STOP_SECONDS = 15
 
 
 def free_port() -> int:
@@ -35,12 +46,21 @@ def wait_for_ready(url: str, process: subprocess.Popen[str], timeout: float) -> 
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
+# Settings of this test process (tests/settings.py sets some) that bin/run must choose itself.
+PLATFORM_SETTINGS = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "SECRET_KEY",
+    "FIELD_ENCRYPTION_KEYS",
+    "HTTPS_ONLY",
+    "PUBLIC_BASE_URL",
+}
+
+
 def platform_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    }
+    env = {name: value for name, value in os.environ.items() if name not in PLATFORM_SETTINGS}
     env.update(
         ENV_FILE=str(tmp_path / ".env"),
         VAR_DIR=str(tmp_path / "var"),
@@ -50,7 +70,28 @@ def platform_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_platform(env: dict[str, str]) -> None:
+@dataclass
+class Output:
+    """bin/run's output, each line with the moment it arrived."""
+
+    started: float = field(default_factory=time.monotonic)
+    lines: list[tuple[float, str]] = field(default_factory=list)
+
+    def read(self, stream: IO[str]) -> None:
+        for line in iter(stream.readline, ""):
+            self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+
+    def text(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+    def within(self, seconds: float) -> list[str]:
+        return [line for moment, line in self.lines if moment <= seconds]
+
+
+def run_platform(env: dict[str, str], *, quiet_for: float = 0) -> Output:
+    """Start bin/run, check it serves, then Ctrl-C it; with `quiet_for`, wait that long first."""
+    port = env["WEB_PORT"]
+    output = Output()
     process = subprocess.Popen(
         ["bin/run"],
         cwd=PROJECT,
@@ -60,14 +101,18 @@ def run_platform(env: dict[str, str]) -> None:
         text=True,
         start_new_session=True,
     )
+    reader = threading.Thread(target=output.read, args=(process.stdout,), daemon=True)
+    reader.start()
     try:
         # when the platform is up
-        readiness = wait_for_ready(f"http://127.0.0.1:{env['WEB_PORT']}/readyz", process, 180)
+        readiness = wait_for_ready(f"http://127.0.0.1:{port}/readyz", process, 180)
         assert readiness == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
         with urllib.request.urlopen(
-            f"http://127.0.0.1:{env['WEB_PORT']}/static/admin/css/base.css", timeout=5
+            f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=5
         ) as response:
             assert response.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert 'href="/admin/"' in response.read().decode()
         # then a worker answers on the broker (it may still be starting)
         replies = ""
         for _ in range(6):
@@ -84,27 +129,44 @@ def run_platform(env: dict[str, str]) -> None:
             if "pong" in replies:
                 break
         assert "pong" in replies, replies
+        time.sleep(max(0.0, quiet_for - (time.monotonic() - output.started)))
     finally:
         # and Ctrl-C stops every process
+        interrupted = time.monotonic()
         os.killpg(process.pid, signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-    assert "Login:        admin / " in output
-    for name in ("web.1", "worker.1", "scheduler.1"):
-        assert f"{name} started" in output
-        assert f"{name} stopped" in output
+        process.wait(timeout=60)
+        stopped_after = time.monotonic() - interrupted
+        reader.join(timeout=5)
+    text = output.text()
+    assert process.returncode == 0, text[-3000:]
+    assert stopped_after <= STOP_SECONDS, f"stopped {stopped_after:.1f} s after Ctrl-C"
+    assert "SIGKILL" not in text
+    assert f"Start page:   http://127.0.0.1:{port}/" in text
+    assert f"Admin:        http://127.0.0.1:{port}/admin/" in text
+    assert f"Listening at: http://127.0.0.1:{port} " in text
+    assert "Login:        admin / " in text
+    for name in ("web", "worker", "scheduler"):
+        assert re.search(rf"\| {name} started \(pid=\d+\)", text)
+        assert f"| {name} stopped (rc=0)" in text
     leftover = subprocess.run(
-        ["pgrep", "-f", f"--bind 127.0.0.1:{env['WEB_PORT']}"], capture_output=True, check=False
+        ["pgrep", "-f", f"--bind 127.0.0.1:{port}"], capture_output=True, check=False
     )
     assert leftover.stdout == b""
+    return output
 
 
 def test_it_runs_web_worker_and_scheduler_on_the_embedded_default(tmp_path):
     env = platform_environment(tmp_path)
 
-    run_platform(env)
+    output = run_platform(env, quiet_for=QUIET_SECONDS)
 
+    noise = [line for line in output.within(QUIET_SECONDS) if NOISE.search(line)]
+    assert noise == [], "\n".join(noise)
     assert (tmp_path / "var" / "db.sqlite3").is_file()
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
+    assert (
+        f"PUBLIC_BASE_URL=http://127.0.0.1:{env['WEB_PORT']}\n" in (tmp_path / ".env").read_text()
+    )
 
 
 @pytest.mark.postgres
@@ -133,8 +195,21 @@ def test_it_runs_on_postgresql_and_redis_when_configured(tmp_path):
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{SMOKE_DATABASE}",
         REDIS_URL=os.environ["REDIS_URL"],
     )
+    # given a .env that bin/run wrote for another port
+    (tmp_path / ".env").write_text(
+        "DEBUG=false\n"
+        f"SECRET_KEY={'k' * 50}\n"
+        "FIELD_ENCRYPTION_KEYS=Q2VyY2xlLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY=\n"
+        "HTTPS_ONLY=false\n"
+        "PUBLIC_BASE_URL=http://127.0.0.1:1\n"
+    )
 
     run_platform(env)
+
+    # then every link follows WEB_PORT, and so does the .env
+    assert (
+        f"PUBLIC_BASE_URL=http://127.0.0.1:{env['WEB_PORT']}\n" in (tmp_path / ".env").read_text()
+    )
 
     assert not (tmp_path / "var" / "db.sqlite3").exists()
     assert not (tmp_path / "var" / "broker").exists()

@@ -14,5 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         login = load_demo_data()
         self.stdout.write(f"Demo account: {DEMO_ACCOUNT} (3 assessments)")
+        self.stdout.write(f"Start page:   {settings.PUBLIC_BASE_URL}/")
         self.stdout.write(f"Admin:        {settings.PUBLIC_BASE_URL}/admin/")
         self.stdout.write(f"Login:        {login.username} / {login.password}")
