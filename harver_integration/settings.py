@@ -322,14 +322,19 @@ LOGGING = {
     },
     "filters": {
         "periodic_task_bookkeeping": {"()": "harver_integration.logs.PeriodicTaskBookkeeping"},
+        "issued_tokens": {"()": "harver_integration.logs.RedactIssuedTokens"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
-    # Celery's per-run lines of the periodic sweeps go to DEBUG (harver_integration.logs).
+    # Celery's per-run lines of the periodic sweeps go to DEBUG (harver_integration.logs);
+    # Django names the path of every refused request, and a token in a URL must not follow it.
     "loggers": {
-        name: {"filters": ["periodic_task_bookkeeping"]}
-        for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")
+        **{
+            name: {"filters": ["periodic_task_bookkeeping"]}
+            for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")
+        },
+        "django.request": {"filters": ["issued_tokens"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
