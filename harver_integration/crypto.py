@@ -1,4 +1,5 @@
-"""Secrets at rest: a text field encrypted with a rotating list of Fernet keys (newest first)."""
+"""Secrets at rest: Fernet encryption with a rotating list of keys (newest first), and the model
+field that keeps named secrets encrypted until one is needed."""
 
 from functools import lru_cache
 from typing import Any
@@ -52,14 +53,38 @@ def decrypt(ciphertext: str) -> str:
         ) from error
 
 
+def rotate(ciphertext: str) -> str:
+    """The same secret encrypted with the newest key; raises when no key decrypts it."""
+    try:
+        return _multi_fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as error:
+        raise SecretDecryptionError(
+            "A stored secret could not be decrypted with any key in FIELD_ENCRYPTION_KEYS."
+        ) from error
+
+
 def generate_key() -> str:
     return Fernet.generate_key().decode()
+
+
+class EncryptedValuesField(models.JSONField):
+    """A JSON object of named secrets, each a Fernet ciphertext, in memory as on disk.
+
+    Loading a row decrypts nothing, so a secret that no configured key can read breaks no query
+    or page: the owner decrypts one value (`decrypt`) when it is needed and handles the error
+    there. `rotate_encryption_keys` finds the secret columns by this class and re-encrypts
+    each value.
+    """
+
+    description = "Named secrets, each encrypted at rest with FIELD_ENCRYPTION_KEYS"
 
 
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     """Stores `str` values Fernet-encrypted; reading decrypts, and a wrong key raises.
 
-    Encryption is randomised, so the column can't be filtered on; that is intended.
+    The first "Harver to ATS" token column used it; the migrations that created and removed
+    that column still refer to it. A row holding it cannot even be loaded without the key, so
+    new secrets go into an `EncryptedValuesField` instead.
     """
 
     description = "Text encrypted at rest with FIELD_ENCRYPTION_KEYS"

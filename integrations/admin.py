@@ -26,7 +26,7 @@ from accounts.admin_scope import AccountScopedAdmin
 from harver_integration.admin_helpers import TwoStateFilter
 from integrations import admin_verification, admin_views, outbox, services
 from integrations.admin_deliveries import FailingFilter, delivery_health
-from integrations.models import AtsCredential, Integration
+from integrations.models import AtsCredential, Integration, UnreadableSecretError
 
 AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
 LAST_ERROR_CHARS = 60
@@ -46,7 +46,7 @@ class IntegrationAdmin(AccountScopedAdmin):
         "pattern_label",
         "is_enabled",
         "setup_state",
-        "ats_token_ends_with",
+        "ats_secrets",
         "last_error_short",
         delivery_health,
     )
@@ -60,7 +60,8 @@ class IntegrationAdmin(AccountScopedAdmin):
         ("account", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("account", "ats_credential")
-    search_fields = ("account__name", "ats_credential__subdomain")
+    # The credential's values that are not secret (e.g. the customer's ATS site) can be searched.
+    search_fields = ("account__name", "ats_credential__values")
     actions = ["disable_selected"]
 
     @admin.display(description="account", ordering="account__name")
@@ -72,13 +73,26 @@ class IntegrationAdmin(AccountScopedAdmin):
     def pattern_label(self, integration: Integration) -> str:
         return integration.get_pattern_display()
 
-    @admin.display(description="token ends with")
-    def ats_token_ends_with(self, integration: Integration) -> str:
+    @admin.display(description="Harver to ATS secrets")
+    def ats_secrets(self, integration: Integration) -> str:
+        """Each secret the provider declares, by its hint; one no key can read says so."""
         try:
-            credential = integration.ats_credential
+            credential: AtsCredential | None = integration.ats_credential
         except AtsCredential.DoesNotExist:
-            return "—"
-        return f"…{credential.token_last4}" if credential.has_token else "—"
+            credential = None
+        unreadable = (
+            {field.name for field in credential.unreadable_fields()} if credential else set()
+        )
+        states = []
+        for field in integration.provider_impl.credential_fields:
+            hint = credential.hint(field.name) if credential and field.secret else None
+            if field.name in unreadable:
+                states.append(str(UnreadableSecretError(field)))
+            elif hint is not None:
+                states.append(
+                    f"{field.label} …{hint.last4}" if hint.last4 else f"{field.label} set"
+                )
+        return "; ".join(states) or "—"
 
     @admin.display(description="last error", ordering="last_error_at")
     def last_error_short(self, integration: Integration) -> str:

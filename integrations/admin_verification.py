@@ -1,8 +1,9 @@
-"""The "Verify credentials" page of an integration: ask the ATS, show each problem, pick an author.
+"""The "Verify credentials" page of an integration: ask the ATS, show each problem, pick a member.
 
 The check itself is the provider's (`Provider.verify_credentials`, the same one enabling runs);
-this page shows its last result, runs it again on request, and lets the admin choose the
-timeline note author from the ATS's member list it returned. The token is never shown.
+this page shows its last result, runs it again on request, and, for a provider that declares a
+`member_field` (e.g. who authors timeline notes), lets the admin choose it from the member list
+the check returned. Secrets are never shown, only their hints.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from integrations import services
-from integrations.models import AtsCredential, Integration
-from integrations.provider_types import CredentialCheck
+from integrations.models import AtsCredential, Integration, UnreadableSecretError
+from integrations.provider_types import CredentialCheck, CredentialField
 
 if TYPE_CHECKING:
     from integrations.admin import IntegrationAdmin
@@ -26,15 +28,24 @@ if TYPE_CHECKING:
 TEMPLATE = "admin/integrations/integration/verify_credentials.html"
 
 
-class NoteAuthorForm(forms.Form):
-    note_author_member_id = forms.ChoiceField(
-        label="Timeline note author",
-        help_text="The member in whose name Harver posts the result note on the candidate.",
-    )
+class MemberForm(forms.Form):
+    """The provider's member field, chosen from the members the last verification listed."""
 
-    def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        member_field: CredentialField,
+        members: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["note_author_member_id"].choices = members  # type: ignore[attr-defined]
+        self.fields[member_field.name] = forms.ChoiceField(
+            label=capfirst(member_field.label), choices=members, help_text=member_field.help_text
+        )
+        self.member_field = member_field
+
+    def member(self) -> forms.BoundField:
+        return self[self.member_field.name]
 
 
 def _members(credential: AtsCredential | None) -> list[tuple[str, str]]:
@@ -46,30 +57,51 @@ def _url(name: str, integration: Integration) -> str:
     return reverse(f"admin:integrations_integration_{name}", args=[integration.pk])
 
 
+def _secret_hints(credential: AtsCredential | None, integration: Integration) -> list[str]:
+    """What the page says of each stored secret: its hint, or that no key can read it."""
+    if credential is None:
+        return []
+    unreadable = {field.name: field for field in credential.unreadable_fields()}
+    lines = []
+    for field in integration.provider_impl.credential_fields:
+        hint = credential.hint(field.name) if field.secret else None
+        if field.name in unreadable:
+            lines.append(str(UnreadableSecretError(field)))
+        elif hint is not None:
+            ending = f" ends in …{hint.last4}" if hint.last4 else " is set"
+            lines.append(f"The stored {field.label}{ending}.")
+    return lines
+
+
 def verify(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
     """GET shows the last check; POST asks the ATS again (Harver admins only)."""
     integration: Integration = model_admin.get_object(request, object_id)
+    provider = integration.provider_impl
     can_change = model_admin.has_change_permission(request, integration)
     check: CredentialCheck | None = None
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
-        check = integration.provider_impl.verify_credentials(integration)
+        check = provider.verify_credentials(integration)
         if check is None:
-            messages.info(request, f"{integration.provider_impl.label} cannot be verified.")
+            messages.info(request, f"{provider.label} cannot be verified.")
     credential = AtsCredential.objects.filter(integration=integration).first()
     members = check.members if check is not None else _members(credential)
-    form = NoteAuthorForm(
-        members=members,
-        initial={"note_author_member_id": credential.note_author_member_id if credential else ""},
-    )
+    form = None
+    if provider.member_field:
+        member_field = provider.credential_field(provider.member_field)
+        current = credential.value(member_field.name) if credential else ""
+        form = MemberForm(
+            member_field=member_field, members=members, initial={member_field.name: current}
+        )
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "app_label": model_admin.opts.app_label,
         "title": f"Verify the credentials of the {integration}",
         "original": integration,
-        "credential": credential,
+        "provider": provider,
+        "secret_hints": _secret_hints(credential, integration),
         "check": check,
         "last": (credential.verification or {}) if credential else {},
         "members": members,
@@ -85,16 +117,21 @@ def verify(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) 
 def save_note_author(
     model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
+    """Store the member chosen on the Verify page in the provider's member field."""
     integration: Integration = model_admin.get_object(request, object_id)
     if not model_admin.has_change_permission(request, integration):
         raise PermissionDenied
+    provider = integration.provider_impl
+    if not provider.member_field:
+        raise Http404(f"{provider.label} integrations have no member to choose.")
+    member_field = provider.credential_field(provider.member_field)
     credential = AtsCredential.objects.filter(integration=integration).first()
-    form = NoteAuthorForm(request.POST, members=_members(credential))
+    form = MemberForm(request.POST, member_field=member_field, members=_members(credential))
     if form.is_valid():
         services.set_ats_credentials(
-            integration, note_author_member_id=form.cleaned_data["note_author_member_id"]
+            integration, **{member_field.name: form.cleaned_data[member_field.name]}
         )
-        messages.success(request, "The timeline note author was saved.")
+        messages.success(request, f"The {member_field.label} was saved.")
     else:
         messages.error(request, "Choose a member from the list; verify again if it is empty.")
     return HttpResponseRedirect(_url("verify", integration))

@@ -9,6 +9,7 @@ minted token be shown exactly once: when the "ATS to Harver" tab is first opened
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,7 @@ from integrations.models import (
     ReportSettings,
 )
 from integrations.provider_types import StageOptions
+from integrations.providers import Provider
 from integrations.tasks import run_integration_setup
 
 if TYPE_CHECKING:
@@ -297,7 +299,7 @@ def render_overview(
         credential = AtsCredential.objects.filter(integration=integration).first()
         context["credential"] = credential
         context["harver_to_ats_form"] = forms.get("harver_to_ats") or HarverToAtsForm(
-            credential=credential
+            provider=integration.provider_impl, credential=credential
         )
     else:
         context["active_token"] = (
@@ -429,19 +431,15 @@ def save_harver_to_ats(
 ) -> HttpResponse:
     integration = _integration_to_change(model_admin, request, object_id)
     credential = AtsCredential.objects.filter(integration=integration).first()
-    form = HarverToAtsForm(request.POST, credential=credential)
+    form = HarverToAtsForm(request.POST, provider=integration.provider_impl, credential=credential)
 
     def save() -> str:
-        data = form.cleaned_data
-        clear_expiry = bool(data.get("clear_token_expiry"))
+        expires_on, clear_expiry = form.expiry()
         services.set_ats_credentials(
             integration,
-            subdomain=data["subdomain"],
-            token=data["token"] or None,
-            # A blank expiry keeps the stored one; only the box clears it.
-            expires_on=None if clear_expiry else data["token_expires_on"],
+            expires_on=expires_on,
             clear_expiry=clear_expiry,
-            note_author_member_id=data["note_author_member_id"],
+            **form.credential_values(),
         )
         return "The Harver to ATS credentials were saved."
 
@@ -573,6 +571,8 @@ def save_reports(
 
 # Bookkeeping columns every row has; listing them as "changed" would only add noise.
 HISTORY_IGNORED_FIELDS = {"id", "integration", "created_at", "updated_at"}
+# The credential's JSON columns, whose entries the history lists field by field.
+CREDENTIAL_JSON_COLUMNS = ("values", "secret_hints")
 # Rows of which an integration has several: the entry names which one.
 HISTORY_NAMED_MODELS: tuple[type[models.Model], ...] = (InboundToken, AssessmentFieldMapping)
 
@@ -593,6 +593,59 @@ def _field_label(model: type[models.Model] | None, name: str) -> str:
     except FieldDoesNotExist:
         return name
     return str(capfirst(getattr(field, "verbose_name", name)))
+
+
+def _json_object(recorded: object) -> dict[str, Any]:
+    """A JSON column's value as the audit log recorded it (JSON text, or the object itself)."""
+    value = recorded
+    if isinstance(recorded, str):
+        try:
+            value = json.loads(recorded)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _changed_credential_fields(provider: Provider, changes: dict[str, Any]) -> list[str]:
+    """The provider's fields whose value (or, for a secret, whose hint) an entry changed, in
+    the order the provider declares them; the credential keeps them in JSON columns."""
+    changed: dict[str, str] = {}
+    for column in CREDENTIAL_JSON_COLUMNS:
+        if column not in changes:
+            continue
+        before, after = (_json_object(side) for side in changes[column][:2])
+        for name in before.keys() | after.keys():
+            if before.get(name) != after.get(name):
+                changed[name] = column
+    order = [field.name for field in provider.credential_fields]
+    labels = []
+    for name in sorted(
+        changed, key=lambda name: (order.index(name) if name in order else len(order), name)
+    ):
+        try:
+            label = str(capfirst(provider.credential_field(name).label))
+        except KeyError:
+            label = name
+        labels.append(f"{label} ends with" if changed[name] == "secret_hints" else label)
+    return labels
+
+
+def _changed_fields(
+    entry: LogEntry, model: type[models.Model] | None, provider: Provider
+) -> list[str]:
+    changes = entry.changes_dict or {}
+    labels = []
+    credential_fields_listed = False
+    for name in changes:
+        if name in HISTORY_IGNORED_FIELDS:
+            continue
+        if model is AtsCredential and name in CREDENTIAL_JSON_COLUMNS:
+            if not credential_fields_listed:
+                labels.extend(_changed_credential_fields(provider, changes))
+                credential_fields_listed = True
+        else:
+            labels.append(_field_label(model, name))
+    return labels
 
 
 def history_entries(integration: Integration) -> Any:
@@ -622,11 +675,7 @@ def history(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str)
                 entry=entry,
                 what=str(capfirst(model._meta.verbose_name if model else entry.content_type.model)),
                 detail=entry.object_repr if model in HISTORY_NAMED_MODELS else "",
-                fields=[
-                    _field_label(model, name)
-                    for name in (entry.changes_dict or {})
-                    if name not in HISTORY_IGNORED_FIELDS
-                ],
+                fields=_changed_fields(entry, model, integration.provider_impl),
             )
         )
     context = _context(

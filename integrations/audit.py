@@ -4,7 +4,7 @@ from auditlog.registry import auditlog
 from django.apps import apps
 
 SECRET_FIELDS = {
-    "integrations.AtsCredential": ["token"],
+    "integrations.AtsCredential": ["secrets"],
     "integrations.InboundToken": ["token_hash"],
     "engine.EngineApiKey": ["key_hash"],
 }

@@ -6,12 +6,14 @@ involve the stored configuration stay in `integrations.services`.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 
 from accounts.models import Account
 from assessments.reports import ReportType
@@ -20,10 +22,11 @@ from integrations.models import (
     AtsCredential,
     Integration,
     ReportSettings,
-    subdomain_validator,
+    SecretHint,
+    UnreadableSecretError,
 )
-from integrations.provider_types import Pattern
-from integrations.providers import provider_choices
+from integrations.provider_types import CredentialField, Pattern
+from integrations.providers import Provider, provider_choices
 
 MISSING_FIELD_ID = "Enter the ATS Field Id, or turn sending off."
 
@@ -70,73 +73,166 @@ class PatternForm(forms.Form):
         field.help_text = f"{provider.label} supports only {labels}."
 
 
+class CredentialFormField(forms.CharField):
+    """One provider credential field on the form, checked as the services check it."""
+
+    def __init__(self, credential_field: CredentialField, **kwargs: Any) -> None:
+        self.credential_field = credential_field
+        super().__init__(label=capfirst(credential_field.label), required=False, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        cleaned = self.credential_field.clean(str(super().clean(value)))
+        if self.credential_field.secret and not cleaned:
+            return ""  # a blank secret keeps the stored one
+        problem = self.credential_field.problem(cleaned)
+        if problem:
+            raise forms.ValidationError(problem)
+        return cleaned
+
+
+@dataclass
+class SecretState:
+    """What the form shows of a stored secret in place of its value."""
+
+    hint: SecretHint | None
+    unreadable_problem: str
+    expires_on: datetime.date | None
+
+
+@dataclass
+class CredentialRow:
+    """One credential field as the form lays it out: the input, a secret's stored state, and
+    the expiry inputs that go with the provider's expiring secret."""
+
+    field: forms.BoundField
+    secret: SecretState | None
+    expiry: list[forms.BoundField]
+
+
 class HarverToAtsForm(forms.Form):
-    """The credentials Harver sends to the ATS; the token is write-only."""
+    """The credentials Harver sends to the ATS: one input per field the provider declares.
 
-    subdomain = forms.CharField(
-        label="Subdomain",
-        max_length=63,
-        required=False,
-        validators=[subdomain_validator],
-        help_text="The customer's Workable subdomain, e.g. 'acme' for acme.workable.com.",
-    )
-    token = forms.CharField(
-        label="API token",
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-    token_expires_on = forms.DateField(
-        label="Token expiry",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The expiry chosen when the token was generated.",
-    )
-    clear_token_expiry = forms.BooleanField(
-        label="Clear the token expiry",
-        required=False,
-        help_text="For a token that does not expire. A blank expiry above keeps the current one.",
-    )
-    note_author_member_id = forms.CharField(
-        label="Timeline note author",
-        max_length=64,
-        required=False,
-        help_text="The id of the Workable member in whose name Harver posts timeline notes.",
-    )
+    Secrets are write-only: never rendered back, and a blank one keeps the stored value. The
+    provider's expiring secret gets an expiry date and, once one is stored, a box to clear it.
+    """
 
-    def __init__(self, *args: Any, credential: AtsCredential | None, **kwargs: Any) -> None:
-        self.stored_expiry = credential.token_expires_on if credential is not None else None
+    def __init__(
+        self, *args: Any, provider: Provider, credential: AtsCredential | None, **kwargs: Any
+    ) -> None:
+        self.provider = provider
+        self.credential = credential
+        self.stored_expiry = credential.expires_on if credential is not None else None
+        expiring = provider.expiring_field
         if credential is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "subdomain": credential.subdomain,
-                    "token_expires_on": credential.token_expires_on,
-                    "note_author_member_id": credential.note_author_member_id,
-                },
-            )
+            initial: dict[str, Any] = {
+                field.name: credential.value(field.name)
+                for field in provider.credential_fields
+                if not field.secret
+            }
+            if expiring is not None:
+                initial[self.expiry_name(expiring)] = credential.expires_on
+            kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        help_text = (
-            "Generated in Workable (Integrations → Apps → Generate new token) with the scopes "
-            "r_jobs, r_candidates, w_candidates and r_requisitions. Stored encrypted and never "
-            "shown again."
+        for credential_field in provider.credential_fields:
+            self.fields[credential_field.name] = self._input(credential_field)
+            if credential_field is expiring:
+                self._add_expiry(credential_field)
+
+    def _input(self, credential_field: CredentialField) -> CredentialFormField:
+        if not credential_field.secret:
+            return CredentialFormField(credential_field, help_text=credential_field.help_text)
+        help_text = credential_field.help_text
+        if self.credential is not None and self.credential.has_secret(credential_field.name):
+            help_text += f" Leave it blank to keep the current {credential_field.label}."
+        return CredentialFormField(
+            credential_field,
+            help_text=help_text.strip(),
+            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         )
-        if credential is not None and credential.has_token:
-            help_text += " Leave it blank to keep the current token."
-        self.fields["token"].help_text = help_text
-        if self.stored_expiry is None:
-            del self.fields["clear_token_expiry"]  # nothing to clear
+
+    def _add_expiry(self, credential_field: CredentialField) -> None:
+        label = credential_field.expiry_label
+        self.fields[self.expiry_name(credential_field)] = forms.DateField(
+            label=capfirst(label),
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+            help_text=f"The expiry chosen when the {credential_field.label} was generated.",
+        )
+        if self.stored_expiry is not None:  # otherwise there is nothing to clear
+            self.fields[self.clear_expiry_name(credential_field)] = forms.BooleanField(
+                label=f"Clear the {label}",
+                required=False,
+                help_text=(
+                    f"Tick it if the {credential_field.label} does not expire. A blank expiry "
+                    "above keeps the current one."
+                ),
+            )
+
+    @staticmethod
+    def expiry_name(credential_field: CredentialField) -> str:
+        return f"{credential_field.name}_expires_on"
+
+    @staticmethod
+    def clear_expiry_name(credential_field: CredentialField) -> str:
+        return f"clear_{credential_field.name}_expiry"
+
+    def rows(self) -> list[CredentialRow]:
+        unreadable = {
+            field.name: str(UnreadableSecretError(field))
+            for field in (self.credential.unreadable_fields() if self.credential else [])
+        }
+        rows = []
+        for credential_field in self.provider.credential_fields:
+            expiry = [
+                self[name]
+                for name in (
+                    self.expiry_name(credential_field),
+                    self.clear_expiry_name(credential_field),
+                )
+                if name in self.fields and credential_field.expiry_label
+            ]
+            secret = None
+            if credential_field.secret:
+                secret = SecretState(
+                    hint=self.credential.hint(credential_field.name) if self.credential else None,
+                    unreadable_problem=unreadable.get(credential_field.name, ""),
+                    expires_on=self.stored_expiry if credential_field.expiry_label else None,
+                )
+            rows.append(CredentialRow(self[credential_field.name], secret, expiry))
+        return rows
 
     def clean(self) -> dict[str, Any]:
         """Clearing goes with the stored expiry still shown (or a blank one), never a new date."""
         cleaned = super().clean() or {}
-        entered = cleaned.get("token_expires_on")
-        if cleaned.get("clear_token_expiry") and entered not in (None, self.stored_expiry):
-            self.add_error(
-                "clear_token_expiry",
-                "Enter a new expiry or clear it, not both: untick this box to keep the new date.",
-            )
+        expiring = self.provider.expiring_field
+        if expiring is not None:
+            entered = cleaned.get(self.expiry_name(expiring))
+            clear_name = self.clear_expiry_name(expiring)
+            if cleaned.get(clear_name) and entered not in (None, self.stored_expiry):
+                self.add_error(
+                    clear_name,
+                    "Enter a new expiry or clear it, not both: untick this box to keep the new "
+                    "date.",
+                )
         return cleaned
+
+    def credential_values(self) -> dict[str, str | None]:
+        """The values to store, by field name; None keeps a secret left blank."""
+        return {
+            field.name: (self.cleaned_data[field.name] or None)
+            if field.secret
+            else self.cleaned_data[field.name]
+            for field in self.provider.credential_fields
+        }
+
+    def expiry(self) -> tuple[datetime.date | None, bool]:
+        """(new expiry or None, whether to clear it); a blank expiry keeps the stored one."""
+        expiring = self.provider.expiring_field
+        if expiring is None:
+            return None, False
+        if self.cleaned_data.get(self.clear_expiry_name(expiring)):
+            return None, True
+        return self.cleaned_data.get(self.expiry_name(expiring)), False
 
 
 @dataclass
@@ -227,13 +323,13 @@ class ReportsForm(forms.Form):
     results_link = forms.ChoiceField(
         label="Results link",
         choices=ReportType.choices,
-        help_text="The report Workable shows as the assessment's result link.",
+        help_text="The report the ATS shows as the assessment's result link.",
     )
     link_lifetime_days = forms.IntegerField(
         label="Link lifetime (days)",
         min_value=1,
         max_value=3650,
-        help_text="How long the report links sent to Workable keep working.",
+        help_text="How long the report links sent to the ATS keep working.",
     )
     hide_personal_data = forms.BooleanField(
         label="Hide personal data",

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import Account
 from assessments.models import Assessment, CandidateAssessment, Competency
 from assessments.reports import ReportType
-from harver_integration.crypto import EncryptedTextField
-from integrations.provider_types import Pattern
+from harver_integration.crypto import (
+    EncryptedValuesField,
+    SecretDecryptionError,
+    decrypt,
+    encrypt,
+)
+from integrations.provider_types import CredentialField, Pattern
 from integrations.providers import Provider, get_provider, provider_choices
 
 DEFAULT_LINK_LIFETIME_DAYS = 365
-
-subdomain_validator = RegexValidator(
-    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
-    "Enter the subdomain only (lowercase letters, digits and hyphens), e.g. 'acme' for "
-    "acme.workable.com.",
-)
 
 
 class IntegrationQuerySet(models.QuerySet["Integration"]):
@@ -77,37 +77,64 @@ class Integration(models.Model):
         return get_provider(self.provider)
 
 
+# A secret this short keeps even its last four characters to itself.
+MIN_HINTED_SECRET_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class SecretHint:
+    """What may be shown of a stored secret: its last four characters ("" for a short one) and
+    when it was set."""
+
+    last4: str
+    set_at: datetime.datetime | None
+
+
+class UnreadableSecretError(SecretDecryptionError):
+    """A stored secret that no configured key decrypts, named for the admin by its field."""
+
+    def __init__(self, credential_field: CredentialField) -> None:
+        self.credential_field = credential_field
+        super().__init__(f"The stored {credential_field.label} cannot be read: enter it again.")
+
+
 class AtsCredential(models.Model):
-    """The "Harver to ATS" credentials: what we send when we call the ATS."""
+    """The "Harver to ATS" credentials: what we send when we call the ATS.
+
+    The provider declares the fields (`Provider.credential_fields`); `integrations.services`
+    validates every value against them before it is stored. Values that are not secret live in
+    `values`; secrets, Fernet-encrypted, in `secrets`, which loading a row never decrypts; of
+    each secret only a hint (`secret_hints`) is readable, and that is what the history records.
+    """
 
     integration = models.OneToOneField(
         Integration, on_delete=models.CASCADE, related_name="ats_credential"
     )
-    subdomain = models.CharField(
-        max_length=63,
+    values = models.JSONField(
+        default=dict,
         blank=True,
-        validators=[subdomain_validator],
-        help_text="The customer's ATS subdomain, e.g. 'acme' for acme.workable.com.",
+        help_text="The provider's credential fields that are not secret, by name.",
     )
-    token = EncryptedTextField(
-        "API token",
+    secrets = EncryptedValuesField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The provider's secret fields, by name, each Fernet-encrypted.",
+    )
+    secret_hints = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=(
+            "Of each secret, what may be shown: its last four characters (when it is long "
+            "enough) and when it was set."
+        ),
+    )
+    expires_on = models.DateField(
+        "expiry",
         null=True,
         blank=True,
-        help_text="Generated in the ATS; stored encrypted and never shown again.",
-    )
-    token_last4 = models.CharField("token ends with", max_length=4, blank=True, editable=False)
-    token_set_at = models.DateTimeField(null=True, blank=True, editable=False)
-    token_expires_on = models.DateField(
-        "token expiry",
-        null=True,
-        blank=True,
-        help_text="The expiry chosen when the token was made.",
-    )
-    note_author_member_id = models.CharField(
-        "timeline note author",
-        max_length=64,
-        blank=True,
-        help_text="The ATS member (id) in whose name timeline notes are posted.",
+        help_text="The expiry chosen when the provider's expiring secret was made.",
     )
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     verification = models.JSONField(
@@ -123,18 +150,71 @@ class AtsCredential(models.Model):
         verbose_name = "Harver to ATS credential"
 
     def __str__(self) -> str:
-        masked = f"…{self.token_last4}" if self.token_last4 else "no token"
-        return f"Harver to ATS credential of {self.integration} ({masked})"
-
-    def set_token(self, token: str, *, now: datetime.datetime) -> None:
-        """Replace the token; only its last four characters stay readable."""
-        self.token = token
-        self.token_last4 = token[-4:]
-        self.token_set_at = now
+        return f"Harver to ATS credential of {self.integration}"
 
     @property
-    def has_token(self) -> bool:
-        return bool(self.token_last4)
+    def provider(self) -> Provider:
+        return get_provider(self.integration.provider)
+
+    def value(self, name: str) -> str:
+        """A non-secret field's value; "" when it is not set."""
+        return str(self.values.get(name) or "")
+
+    def set_value(self, name: str, value: str) -> None:
+        if value:
+            self.values[name] = value
+        else:
+            self.values.pop(name, None)
+
+    def has_secret(self, name: str) -> bool:
+        return name in self.secrets
+
+    def secret(self, name: str) -> str:
+        """A secret field's value, decrypted; "" when it is not set.
+
+        Raises `UnreadableSecretError` (a `SecretDecryptionError`) when no key decrypts it,
+        never returns the ciphertext.
+        """
+        ciphertext = self.secrets.get(name)
+        if ciphertext is None:
+            return ""
+        try:
+            return decrypt(ciphertext)
+        except SecretDecryptionError:
+            raise UnreadableSecretError(self.provider.credential_field(name)) from None
+
+    def set_secret(self, name: str, value: str, *, now: datetime.datetime) -> None:
+        """Replace a secret; only its hint stays readable."""
+        self.secrets[name] = encrypt(value)
+        last4 = value[-4:] if len(value) >= MIN_HINTED_SECRET_LENGTH else ""
+        self.secret_hints[name] = {"last4": last4, "set_at": now.isoformat()}
+
+    def hint(self, name: str) -> SecretHint | None:
+        """What may be shown of a stored secret; None when it is not set."""
+        if name not in self.secrets:
+            return None
+        hint = self.secret_hints.get(name) or {}
+        set_at = hint.get("set_at")
+        return SecretHint(
+            last4=str(hint.get("last4") or ""),
+            set_at=datetime.datetime.fromisoformat(set_at) if set_at else None,
+        )
+
+    def is_set(self, credential_field: CredentialField) -> bool:
+        if credential_field.secret:
+            return self.has_secret(credential_field.name)
+        return bool(self.value(credential_field.name))
+
+    def unreadable_fields(self) -> list[CredentialField]:
+        """The provider's secret fields that are stored but that no configured key decrypts."""
+        unreadable = []
+        for credential_field in self.provider.credential_fields:
+            if credential_field.secret and self.has_secret(credential_field.name):
+                try:
+                    decrypt(self.secrets[credential_field.name])
+                except SecretDecryptionError:
+                    unreadable.append(credential_field)
+        return unreadable
 
 
 class InboundTokenQuerySet(models.QuerySet["InboundToken"]):

@@ -6,7 +6,7 @@ The admin, the command line and the API all come through here, so every rule liv
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
@@ -24,9 +24,10 @@ from integrations.models import (
     InboundToken,
     Integration,
     ReportSettings,
+    UnreadableSecretError,
 )
 from integrations.provider_types import Pattern
-from integrations.providers import get_provider
+from integrations.providers import Provider, get_provider
 
 
 class IntegrationError(Exception):
@@ -156,47 +157,68 @@ def rotate_inbound_token(integration: Integration, *, actor: User | None = None)
     return token
 
 
+def credential_input_problems(provider: Provider, values: Mapping[str, object]) -> list[str]:
+    """Why each of `values` (provider field name → input) cannot be stored; [] when all can.
+
+    Each problem starts with the field's name, as the command line's JSON input names it.
+    """
+    known = {field.name: field for field in provider.credential_fields}
+    problems = []
+    for name, raw in values.items():
+        credential_field = known.get(name)
+        if credential_field is None:
+            names = ", ".join(known) or "none"
+            problems.append(f"{name}: not a credential of {provider.label} (its fields: {names}).")
+        elif raw is not None and not isinstance(raw, str):
+            problems.append(f"{name}: must be text, not {type(raw).__name__}.")
+        elif isinstance(raw, str):
+            problem = credential_field.problem(credential_field.clean(raw))
+            if problem:
+                problems.append(f"{name}: {problem}")
+    return problems
+
+
 def set_ats_credentials(
     integration: Integration,
     *,
-    subdomain: str | None = None,
-    token: str | None = None,
     expires_on: datetime.date | None = None,
     clear_expiry: bool = False,
-    note_author_member_id: str | None = None,
+    **values: object,
 ) -> AtsCredential:
-    """Update the "Harver to ATS" credentials; each value left as None is kept.
+    """Update the "Harver to ATS" credentials: the provider's fields, by name.
 
-    `clear_expiry` removes the token's expiry (None keeps it); it cannot go with `expires_on`.
+    A field left out (or None) is kept; a blank non-secret value clears it; a new secret is
+    stored encrypted and clears the last verification. `expires_on` sets the expiry of the
+    provider's expiring secret, `clear_expiry` removes it (None keeps it; not both). Nothing is
+    stored unless every value is valid.
     """
-    from django.core.exceptions import ValidationError
-
+    provider = integration.provider_impl
+    problems = credential_input_problems(provider, values)
+    expiring = provider.expiring_field
     if clear_expiry and expires_on is not None:
-        raise IntegrationError(["Give the token a new expiry or clear it, not both."])
+        label = expiring.expiry_label if expiring else "expiry"
+        problems.append(f"Give the {label} a new date or clear it, not both.")
+    elif (clear_expiry or expires_on is not None) and expiring is None:
+        problems.append(f"{provider.label} credentials have no expiry.")
+    if problems:
+        raise IntegrationError(problems)
     credential, _ = AtsCredential.objects.get_or_create(integration=integration)
-    if subdomain is not None:
-        credential.subdomain = subdomain.strip().lower()
-    if token is not None:
-        token = token.strip()
-        if not token:
-            raise IntegrationError(["The API token is empty."])
-        credential.set_token(token, now=timezone.now())
-        credential.verified_at = None
-        credential.verification = {}
+    now = timezone.now()
+    for name, raw in values.items():
+        if not isinstance(raw, str):
+            continue
+        credential_field = provider.credential_field(name)
+        value = credential_field.clean(raw)
+        if credential_field.secret:
+            credential.set_secret(name, value, now=now)
+            credential.verified_at = None
+            credential.verification = {}
+        else:
+            credential.set_value(name, value)
     if expires_on is not None:
-        credential.token_expires_on = expires_on
+        credential.expires_on = expires_on
     elif clear_expiry:
-        credential.token_expires_on = None
-    if note_author_member_id is not None:
-        credential.note_author_member_id = note_author_member_id.strip()
-    try:
-        credential.full_clean(exclude=["integration"])
-    except ValidationError as error:
-        raise IntegrationError(
-            f"{name}: {message}"
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ) from error
+        credential.expires_on = None
     credential.save()
     return credential
 
@@ -266,6 +288,35 @@ def configure_reports(
     return report_settings
 
 
+def credential_problems(
+    provider: Provider, credential: AtsCredential | None, *, today: datetime.date
+) -> list[str]:
+    """What the stored credentials lack against the provider's fields, without asking the ATS:
+    a required field not set, a secret no key can read, the expiring secret past its expiry."""
+    ats = provider.label
+    problems = []
+    unreadable = {field.name for field in credential.unreadable_fields()} if credential else set()
+    for credential_field in provider.credential_fields:
+        if credential is None or not credential.is_set(credential_field):
+            if credential_field.required:
+                problems.append(
+                    f"No {ats} {credential_field.label} is set (Credentials, Harver to ATS)."
+                )
+        elif credential_field.name in unreadable:
+            problems.append(str(UnreadableSecretError(credential_field)))
+        elif (
+            credential_field.expiry_label
+            and credential.expires_on is not None
+            and credential.expires_on <= today
+        ):
+            problems.append(
+                f"The {ats} {credential_field.label} expired on "
+                f"{credential.expires_on.isoformat()}; generate a new one in {ats} and paste it "
+                "on the Harver to ATS tab."
+            )
+    return problems
+
+
 def local_problems(integration: Integration, *, today: datetime.date | None = None) -> list[str]:
     """Everything that stops an integration from working, found without asking the ATS."""
     today = today or timezone.localdate()
@@ -281,15 +332,8 @@ def local_problems(integration: Integration, *, today: datetime.date | None = No
             f"choose {allowed}."
         )
     credential = AtsCredential.objects.filter(integration=integration).first()
-    if credential is None or not credential.subdomain:
-        problems.append(f"No {ats} subdomain is set (Credentials, Harver to ATS).")
-    if credential is None or not credential.has_token:
-        problems.append(f"No {ats} API token is set (Credentials, Harver to ATS).")
-    elif credential.token_expires_on and credential.token_expires_on <= today:
-        problems.append(
-            f"The {ats} API token expired on {credential.token_expires_on.isoformat()}; "
-            f"generate a new one in {ats} and paste it on the Harver to ATS tab."
-        )
+    problems.extend(credential_problems(provider, credential, today=today))
+    problems.extend(provider.local_problems(integration, credential))
     if not integration.inbound_tokens.active().exists():
         problems.append("No ATS to Harver token has been minted (Credentials, ATS to Harver).")
     if not Assessment.objects.filter(account_id=integration.account_id).offered().exists():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from integrations import registry
-from integrations.models import Integration
+from integrations.models import AtsCredential, Integration
 from integrations.provider_types import CredentialField, Pattern
 from integrations.providers import Provider
 from integrations.registry import ProviderEntry
@@ -37,6 +37,13 @@ class VaultProvider(Provider):
         if not inbound_token:
             return []
         return [("Webhook URL", f"{self.inbound_base_url()}/hooks/{inbound_token}")]
+
+    def local_problems(
+        self, integration: Integration, credential: AtsCredential | None
+    ) -> list[str]:
+        if credential is not None and credential.value("user_id") == "1":
+            return ["User 1 is Vault ATS's own robot: choose a Site Admin."]
+        return []
 
 
 def register(monkeypatch: pytest.MonkeyPatch, provider: type[Provider]) -> None:

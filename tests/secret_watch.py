@@ -1,7 +1,7 @@
 """The whole suite watches for leaked secrets (checklist S5): any test that lets a token reach a
 log record, a task's arguments, a delivery row or an admin page fails at its teardown.
 
-Secrets are learned as the suite makes them: every "Harver to ATS" token stored on a credential
+Secrets are learned as the suite makes them: every "Harver to ATS" secret stored on a credential
 and every token we mint ("ATS to Harver", engine keys). Log records are read at DEBUG from the
 root logger; task arguments as tasks are published or run eagerly; delivery, attempt and
 integration rows after each database test; admin pages as the test client receives them. A
@@ -53,14 +53,14 @@ WATCH = SecretWatch()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    set_token = AtsCredential.set_token
+    set_secret = AtsCredential.set_secret
 
-    def learning_set_token(self: AtsCredential, token: str, **kwargs: Any) -> None:
-        if len(token) >= MIN_SECRET_LENGTH:
-            WATCH.outbound.add(token)
-        set_token(self, token, **kwargs)
+    def learning_set_secret(self: AtsCredential, name: str, value: str, **kwargs: Any) -> None:
+        if len(value) >= MIN_SECRET_LENGTH:
+            WATCH.outbound.add(value)
+        set_secret(self, name, value, **kwargs)
 
-    AtsCredential.set_token = learning_set_token  # type: ignore[method-assign]
+    AtsCredential.set_secret = learning_set_secret  # type: ignore[method-assign]
 
     mint = TokenFormat.mint
 

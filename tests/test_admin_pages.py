@@ -22,6 +22,7 @@ from accounts.models import Account
 from assessments.models import Assessment, Competency
 from assessments.reports import ReportType
 from engine.models import EngineApiKey, EngineEvent
+from harver_integration.crypto import encrypt
 from harver_integration.tokens import hash_token
 from integrations import services, token_reveal
 from integrations.models import (
@@ -196,7 +197,7 @@ def test_it_does_not_echo_the_token_when_the_form_is_refused(harver_admin, integ
     assert response.status_code == 200
     assert "Enter the subdomain only" in unescape(_text(response))
     assert WORKABLE_TOKEN not in _text(response)
-    assert not AtsCredential.objects.get(integration=integration).has_token
+    assert not AtsCredential.objects.get(integration=integration).has_secret("token")
 
 
 def test_it_saves_the_workable_credentials_and_keeps_the_token_when_left_blank(
@@ -217,9 +218,9 @@ def test_it_saves_the_workable_credentials_and_keeps_the_token_when_left_blank(
     # then the token is kept, shown only by its last four characters
     assert response.status_code == 302
     credential = AtsCredential.objects.get(integration=integration)
-    assert credential.token == WORKABLE_TOKEN
-    assert credential.note_author_member_id == "m-42"
-    assert credential.token_expires_on == datetime.date(2027, 1, 31)
+    assert credential.secret("token") == WORKABLE_TOKEN
+    assert credential.value("note_author_member_id") == "m-42"
+    assert credential.expires_on == datetime.date(2027, 1, 31)
     page = _text(harver_admin.get(response["Location"]))
     assert f"…{WORKABLE_TOKEN[-4:]}" in page
     assert 'name="token" ' in page
@@ -238,7 +239,7 @@ def test_it_clears_the_token_expiry_only_when_the_box_is_ticked(harver_admin, in
     # when they save with the expiry left blank, it is kept
     harver_admin.post(url, {"subdomain": "acme", "token_expires_on": ""})
     credential = AtsCredential.objects.get(integration=integration)
-    assert credential.token_expires_on == datetime.date(2027, 1, 31)
+    assert credential.expires_on == datetime.date(2027, 1, 31)
 
     # when they tick "Clear the token expiry", the date still shown beside it
     response = harver_admin.post(
@@ -249,11 +250,11 @@ def test_it_clears_the_token_expiry_only_when_the_box_is_ticked(harver_admin, in
     # then the expiry is gone, the token kept, and there is nothing left to clear
     assert response.status_code == 302
     credential.refresh_from_db()
-    assert credential.token_expires_on is None
-    assert credential.token == WORKABLE_TOKEN
+    assert credential.expires_on is None
+    assert credential.secret("token") == WORKABLE_TOKEN
     page = _text(harver_admin.get(response["Location"]))
     assert 'name="clear_token_expiry"' not in page
-    assert "expires" not in page.split('id="current-ats-token">')[1].split("</span>")[0]
+    assert "expires" not in page.split('id="current-token">')[1].split("</span>")[0]
 
 
 def test_it_refuses_a_new_expiry_and_clearing_it_at_once(harver_admin, integration):
@@ -273,7 +274,7 @@ def test_it_refuses_a_new_expiry_and_clearing_it_at_once(harver_admin, integrati
     assert response.status_code == 200
     assert "Enter a new expiry or clear it, not both" in _text(response)
     credential = AtsCredential.objects.get(integration=integration)
-    assert credential.token_expires_on == datetime.date(2027, 1, 31)
+    assert credential.expires_on == datetime.date(2027, 1, 31)
 
 
 def test_the_service_clears_an_expiry_but_not_together_with_a_new_one(integration):
@@ -283,10 +284,10 @@ def test_the_service_clears_an_expiry_but_not_together_with_a_new_one(integratio
         services.set_ats_credentials(
             integration, expires_on=datetime.date(2028, 1, 31), clear_expiry=True
         )
-    assert integration.ats_credential.token_expires_on == datetime.date(2027, 1, 31)
+    assert integration.ats_credential.expires_on == datetime.date(2027, 1, 31)
 
     credential = services.set_ats_credentials(integration, clear_expiry=True)
-    assert credential.token_expires_on is None
+    assert credential.expires_on is None
 
 
 def test_it_shows_a_rotated_token_once_after_confirming(harver_admin, integration):
@@ -657,7 +658,7 @@ def test_it_shows_who_changed_what_in_the_integrations_history(
     assert "hannah" in history
     assert "Harver to ATS credential" in history
     assert "Subdomain" in history
-    assert "Token ends with" in history
+    assert "API token ends with" in history
     assert "ATS to Harver token" in history
     assert "Elsewhere" not in history
     assert WORKABLE_TOKEN not in history
@@ -720,8 +721,14 @@ def _make_integrations(count: int, member: User) -> None:
     integrations = Integration.objects.bulk_create(
         Integration(account=account, provider="workable") for account in accounts
     )
+    token = encrypt("bulk-token-0000abcd")
     AtsCredential.objects.bulk_create(
-        AtsCredential(integration=integration, subdomain="bulk", token_last4="abcd")
+        AtsCredential(
+            integration=integration,
+            values={"subdomain": "bulk"},
+            secrets={"token": token},
+            secret_hints={"token": {"last4": "abcd", "set_at": None}},
+        )
         for integration in integrations
     )
 

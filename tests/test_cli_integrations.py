@@ -137,10 +137,14 @@ def test_it_shows_the_configuration_without_any_token(
     assert WORKABLE_TOKEN not in text
     assert output["credentials"] == {
         "subdomain": "acme",
-        "token_last4": WORKABLE_TOKEN[-4:],
-        "token_set_at": output["credentials"]["token_set_at"],
-        "token_expires_on": "2031-01-31",
+        "token": {
+            "set": True,
+            "ends_with": WORKABLE_TOKEN[-4:],
+            "set_at": output["credentials"]["token"]["set_at"],
+            "readable": True,
+        },
         "note_author_member_id": "m-7",
+        "expires_on": "2031-01-31",
         "verified_at": None,
     }
     assert f"API token: …{WORKABLE_TOKEN[-4:]}" in text
@@ -204,11 +208,11 @@ def test_it_stores_the_token_from_stdin_encrypted(
 
     # then the credential is set, and the output carries only the last four characters
     assert output["credentials"]["subdomain"] == "acme"
-    assert output["credentials"]["token_last4"] == WORKABLE_TOKEN[-4:]
-    assert output["credentials"]["token_expires_on"] == "2031-01-31"
+    assert output["credentials"]["token"]["ends_with"] == WORKABLE_TOKEN[-4:]
+    assert output["credentials"]["expires_on"] == "2031-01-31"
     assert WORKABLE_TOKEN not in json.dumps(output)
     integration.ats_credential.refresh_from_db()
-    assert integration.ats_credential.token == WORKABLE_TOKEN
+    assert integration.ats_credential.secret("token") == WORKABLE_TOKEN
     # and the plaintext is nowhere in the credential table or the configuration history
     assert rows_of("integrations_atscredential")
     for table in ("integrations_atscredential", "auditlog_logentry"):
@@ -234,8 +238,8 @@ def test_it_refuses_an_empty_stdin(
 
     # then nothing changed
     integration.ats_credential.refresh_from_db()
-    assert integration.ats_credential.subdomain == ""
-    assert not integration.ats_credential.has_token
+    assert integration.ats_credential.value("subdomain") == ""
+    assert not integration.ats_credential.has_secret("token")
 
 
 def test_it_clears_the_expiry_and_keeps_the_token(
@@ -248,10 +252,10 @@ def test_it_clears_the_expiry_and_keeps_the_token(
     output = run_json("integrations", "set-credentials", str(integration.pk), "--clear-expires")
 
     # then it is gone and the token stays
-    assert output["credentials"]["token_expires_on"] is None
-    assert output["credentials"]["token_last4"] == WORKABLE_TOKEN[-4:]
+    assert output["credentials"]["expires_on"] is None
+    assert output["credentials"]["token"]["ends_with"] == WORKABLE_TOKEN[-4:]
     integration.ats_credential.refresh_from_db()
-    assert integration.ats_credential.token_expires_on is None
+    assert integration.ats_credential.expires_on is None
 
 
 def test_it_refuses_a_new_expiry_and_clearing_it_together(integration: Integration) -> None:

@@ -26,12 +26,17 @@ def run(*args: str) -> str:
 
 def raw_tokens() -> dict[int, Any]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT integration_id, token FROM integrations_atscredential")
-        return dict(cursor.fetchall())
+        cursor.execute("SELECT integration_id, secrets FROM integrations_atscredential")
+        rows = cursor.fetchall()
+    parsed = {pk: json.loads(value) if isinstance(value, str) else value for pk, value in rows}
+    return {pk: secrets.get("token") for pk, secrets in parsed.items()}
 
 
 def tokens() -> dict[int, str | None]:
-    return dict(AtsCredential.objects.values_list("integration_id", "token"))
+    return {
+        credential.integration_id: credential.secret("token") or None
+        for credential in AtsCredential.objects.select_related("integration")
+    }
 
 
 @pytest.fixture
@@ -100,7 +105,9 @@ def test_it_changes_nothing_when_a_value_cannot_be_decrypted(
     settings.FIELD_ENCRYPTION_KEYS = [generate_key()]
 
     # when the keys are rotated
-    with pytest.raises(CommandError, match=r"A value of integrations\.AtsCredential\.token cannot"):
+    with pytest.raises(
+        CommandError, match=r"A value of integrations\.AtsCredential\.secrets \('token' of row"
+    ):
         run("rotate_encryption_keys")
 
     # then every stored value is as it was

@@ -222,7 +222,7 @@ def test_verify_credentials_names_problems_and_offers_the_member_list(admin_clie
 
     # then it is saved, and the last check is shown without asking Workable again
     credential = AtsCredential.objects.get(integration=invited.integration)
-    assert credential.note_author_member_id == "m9"
+    assert credential.value("note_author_member_id") == "m9"
     calls = len(responses.calls)
     assert admin_client.get(url).status_code == 200
     assert len(responses.calls) == calls
@@ -233,7 +233,8 @@ def test_a_member_outside_the_list_is_refused(admin_client, invited):
         integration_url("note_author", invited.integration), {"note_author_member_id": "who"}
     )
 
-    assert AtsCredential.objects.get(integration=invited.integration).note_author_member_id != "who"
+    credential = AtsCredential.objects.get(integration=invited.integration)
+    assert credential.value("note_author_member_id") != "who"
 
 
 def test_replay_refuses_a_pending_delivery(admin_client, invited):

@@ -7,7 +7,7 @@ import pytest
 from assessments.reports import ReportType
 from integrations import providers, registry, services
 from integrations.models import AssessmentFieldMapping, InboundToken, Integration
-from integrations.providers import Pattern, Provider
+from integrations.providers import Pattern, Provider, get_provider
 from integrations.registry import ProviderEntry
 
 TODAY = datetime.date(2026, 11, 28)
@@ -140,7 +140,7 @@ class RefusingProvider(Provider):
     key = "refusing"
     label = "Refusing ATS"
     allowed_patterns = (Pattern.ATS_FIRST_AD_HOC, Pattern.ATS_FIRST_INLINE)
-    api_path = "/api/refusing"
+    credential_fields = get_provider("workable").credential_fields
     calls: list[int] = []
 
     def remote_problems(self, integration: Integration) -> list[str]:

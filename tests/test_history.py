@@ -29,8 +29,9 @@ def test_it_records_who_changed_which_credential_fields_without_the_token(integr
     credential = AtsCredential.objects.get(integration=integration)
     last = entries_for(AtsCredential, credential.pk)[-1]
     assert last.actor == admin
-    assert {"subdomain", "token_last4", "token_set_at"} <= set(last.changes_dict)
-    assert "token" not in last.changes_dict
+    assert {"values", "secret_hints"} <= set(last.changes_dict)
+    assert "secrets" not in last.changes_dict
+    assert WORKABLE_TOKEN[-4:] in last.changes_dict["secret_hints"][1]
     # and no entry anywhere holds the token
     assert not any(WORKABLE_TOKEN in str(entry.changes) for entry in LogEntry.objects.all())
 

@@ -1,5 +1,6 @@
 """Secrets at rest: the Workable token is encrypted, the ATS to Harver token is only hashed."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -32,11 +33,12 @@ def test_it_stores_the_workable_token_as_fernet_ciphertext(integration):
     services.set_ats_credentials(integration, token=WORKABLE_TOKEN)
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM integrations_atscredential")
+        cursor.execute("SELECT secrets FROM integrations_atscredential")
         (stored,) = cursor.fetchone()
 
-    assert stored.startswith("gAAAA")
-    assert AtsCredential.objects.get(integration=integration).token == WORKABLE_TOKEN
+    stored = json.loads(stored) if isinstance(stored, str) else stored
+    assert stored["token"].startswith("gAAAA")
+    assert AtsCredential.objects.get(integration=integration).secret("token") == WORKABLE_TOKEN
 
 
 def test_it_raises_instead_of_returning_ciphertext_with_a_wrong_key(integration):
@@ -44,9 +46,9 @@ def test_it_raises_instead_of_returning_ciphertext_with_a_wrong_key(integration)
 
     with (
         override_settings(FIELD_ENCRYPTION_KEYS=[generate_key()]),
-        pytest.raises(SecretDecryptionError),
+        pytest.raises(SecretDecryptionError, match="The stored API token cannot be read"),
     ):
-        AtsCredential.objects.get(integration=integration)
+        AtsCredential.objects.get(integration=integration).secret("token")
 
 
 def test_it_decrypts_with_an_older_key_still_on_the_list(integration, settings):
@@ -54,7 +56,7 @@ def test_it_decrypts_with_an_older_key_still_on_the_list(integration, settings):
 
     settings.FIELD_ENCRYPTION_KEYS = [generate_key(), *settings.FIELD_ENCRYPTION_KEYS]
 
-    assert AtsCredential.objects.get(integration=integration).token == WORKABLE_TOKEN
+    assert AtsCredential.objects.get(integration=integration).secret("token") == WORKABLE_TOKEN
 
 
 @pytest.mark.postgres

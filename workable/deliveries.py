@@ -249,16 +249,16 @@ def _credential(integration: Integration) -> tuple[AtsCredential, str]:
         credential = integration.ats_credential
     except AtsCredential.DoesNotExist:
         credential = None
-    if credential is None or not credential.has_token or not credential.subdomain:
+    if (
+        credential is None
+        or not credential.has_secret("token")
+        or not credential.value("subdomain")
+    ):
         raise PermanentError("No Workable subdomain and API token are set (Credentials).")
     try:
-        token = credential.token
-    except SecretDecryptionError:
-        raise PermanentError(
-            "The stored Workable API token cannot be decrypted with the configured keys."
-        ) from None
-    if not token:
-        raise PermanentError("No Workable API token is set (Credentials).")
+        token = credential.secret("token")
+    except SecretDecryptionError as error:
+        raise PermanentError(str(error)) from None
     return credential, token
 
 
@@ -349,7 +349,8 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.
         return
     lookup = Lookup(_lookups(batch), found_ids={})
     budget = DeliveryBudget(token_key(token), get_rate_limiter())
-    with WorkableClient(subdomain=credential.subdomain, token=token, budget=budget) as client:
+    subdomain = credential.value("subdomain")
+    with WorkableClient(subdomain=subdomain, token=token, budget=budget) as client:
 
         def send(delivery: Delivery) -> Exchange:
             exchange = _send(client, credential, delivery, lookup)
@@ -371,7 +372,7 @@ def _send(
         return client.put_assessment_result(delivery.url, delivery.payload)
     candidate_id = _candidate_id(client, delivery, lookup)
     if delivery.kind == Kind.COMMENT:
-        member_id = credential.note_author_member_id
+        member_id = credential.value("note_author_member_id")
         if not member_id:
             raise PermanentError("No timeline note author is chosen (Credentials, Harver to ATS).")
         comment = delivery.payload.get("comment") or {}

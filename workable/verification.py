@@ -83,28 +83,25 @@ def _scope_problem(scope: str, error: PermanentError) -> str:
 def check(integration: Integration) -> CredentialCheck:
     """Ask Workable about the stored credentials and the configuration that depends on them."""
     credential = AtsCredential.objects.filter(integration=integration).first()
-    if credential is None or not credential.subdomain or not credential.has_token:
+    subdomain = credential.value("subdomain") if credential else ""
+    if credential is None or not subdomain or not credential.has_secret("token"):
         return CredentialCheck(
             problems=["Enter the Workable subdomain and API token first (Harver to ATS tab)."],
             findings=[],
             members=[],
         )
     try:
-        token = credential.token or ""
-    except SecretDecryptionError:
-        return CredentialCheck(
-            problems=["The stored API token cannot be decrypted; paste the token again."],
-            findings=[],
-            members=[],
-        )
-    site = api_base_url(credential.subdomain)
+        token = credential.secret("token")
+    except SecretDecryptionError as error:
+        return CredentialCheck(problems=[str(error)], findings=[], members=[])
+    site = api_base_url(subdomain)
     budget = WaitingBudget(token_key(token), get_rate_limiter())
     problems: list[str] = []
     findings: list[str] = []
     scopes: dict[str, str] = {}
     members: list[tuple[str, str]] = []
     attribute_keys: set[str] | None = None
-    with WorkableClient(subdomain=credential.subdomain, token=token, budget=budget) as client:
+    with WorkableClient(subdomain=subdomain, token=token, budget=budget) as client:
         calls: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
             ("r_jobs", lambda: client.list_jobs(limit=1)),
             ("r_candidates", lambda: client.list_candidates(limit=1)),
@@ -167,13 +164,14 @@ def _configuration_problems(
 ) -> list[str]:
     problems = []
     member_ids = {member_id for member_id, _ in members}
-    if not credential.note_author_member_id:
+    note_author = credential.value("note_author_member_id")
+    if not note_author:
         problems.append(
             "No timeline note author is chosen: pick a Workable member (Verify credentials)."
         )
-    elif members and credential.note_author_member_id not in member_ids:
+    elif members and note_author not in member_ids:
         problems.append(
-            f"The timeline note author ({credential.note_author_member_id}) is not a member of "
+            f"The timeline note author ({note_author}) is not a member of "
             "this Workable account: pick one from the member list."
         )
     if attribute_keys is not None:

@@ -62,6 +62,7 @@ def grow_to(scale: Scale) -> None:
     from accounts.models import Account
     from assessments.models import Assessment, CandidateAssessment, Competency
     from engine.models import EngineApiKey, EngineEvent
+    from harver_integration.crypto import encrypt
     from harver_integration.tokens import hash_token
     from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
 
@@ -82,8 +83,14 @@ def grow_to(scale: Scale) -> None:
     integrations = Integration.objects.bulk_create(
         Integration(account=account, provider="workable", is_enabled=True) for account in accounts
     )
+    token = encrypt("bench-admin-token-abcd")
     AtsCredential.objects.bulk_create(
-        AtsCredential(integration=integration, subdomain=f"c{integration.pk}", token_last4="abcd")
+        AtsCredential(
+            integration=integration,
+            values={"subdomain": f"c{integration.pk}"},
+            secrets={"token": token},
+            secret_hints={"token": {"last4": "abcd", "set_at": None}},
+        )
         for integration in integrations
     )
     all_assessments = list(Assessment.objects.order_by("pk"))

@@ -78,8 +78,8 @@ def requests_of(candidate_ids: list[int]) -> list[Request]:
         credential = status.integration.ats_credential
         found.append(
             Request(
-                token=credential.token,
-                subdomain=credential.subdomain,
+                token=credential.secret("token"),
+                subdomain=credential.value("subdomain"),
                 callback_url=status.url,
                 body=status.payload,
                 email=status.candidate_assessment.email,

@@ -141,7 +141,7 @@ def test_it_walks_the_harver_steps_of_the_setup_guide(
     page.fill("#id_note_author_member_id", "3fa4c1")
     page.locator("#harver-to-ats-form").get_by_role("button", name="Save").click()
     expect(page.locator(".messagelist")).to_contain_text("Harver to ATS credentials were saved")
-    expect(page.locator("#current-ats-token")).to_contain_text("…" + WORKABLE_TOKEN[-4:])
+    expect(page.locator("#current-token")).to_contain_text("…" + WORKABLE_TOKEN[-4:])
     assert WORKABLE_TOKEN not in page.content()
     assert page.input_value("#id_token") == ""
     shoot(page, screenshots, "07-credentials-harver-to-ats", "#credentials")
@@ -218,15 +218,15 @@ def test_it_walks_the_harver_steps_of_the_setup_guide(
     page.get_by_role("tab", name="Harver to ATS", exact=True).click()
     page.fill("#id_subdomain", "acme-retail")
     page.locator("#harver-to-ats-form").get_by_role("button", name="Save").click()
-    expect(page.locator("#current-ats-token")).to_contain_text("…" + WORKABLE_TOKEN[-4:])
+    expect(page.locator("#current-token")).to_contain_text("…" + WORKABLE_TOKEN[-4:])
     page.locator("#enable-toggle").click()
     expect(page.locator("#enable-toggle")).to_have_attribute("aria-checked", "true")
     expect(page.locator(".messagelist")).to_contain_text("is enabled")
     integration.refresh_from_db()
     assert integration.is_enabled
     credential = AtsCredential.objects.get(integration=integration)
-    assert credential.token == WORKABLE_TOKEN
-    assert credential.token_expires_on == datetime.date(2027, 6, 30)
+    assert credential.secret("token") == WORKABLE_TOKEN
+    assert credential.expires_on == datetime.date(2027, 6, 30)
     shoot(page, screenshots, "13-enabled")
 
     # ... and the same toggle disables it

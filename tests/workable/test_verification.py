@@ -114,7 +114,7 @@ def test_a_note_author_who_is_not_a_member_and_unknown_field_ids_are_named(invit
 
 @responses.activate
 def test_no_note_author_is_a_problem(invited):
-    AtsCredential.objects.filter(integration=invited.integration).update(note_author_member_id="")
+    services.set_ats_credentials(invited.integration, note_author_member_id="")
     workable_answers()
 
     problems = verification.check(invited.integration).problems

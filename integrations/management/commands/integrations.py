@@ -2,18 +2,17 @@
 
 Support and scripts do here what the admin does, through the same services, so the same rules
 apply. `--json` prints one JSON object on stdout; a refusal exits non-zero with every problem
-named on stderr (and nothing on stdout). Secrets never appear: the ATS's API token is read from
-standard input only and shown as its last four characters; the ATS to Harver token is printed
-once, when it is minted (create, rotate-token).
+named on stderr (and nothing on stdout). Secrets never appear: the provider's secret fields are
+read from standard input only (see `integrations.management.credential_input`) and shown as
+set or not set; the ATS to Harver token is printed once, when it is minted (create,
+rotate-token).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import getpass
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from accounts.models import Account
 from assessments.models import Assessment
 from assessments.reports import ReportType
 from integrations import services, stages
+from integrations.management import credential_input
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -42,15 +42,6 @@ def object_id(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not an id (a positive whole number).")
     return int(value)
-
-
-def iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not a date in the form YYYY-MM-DD."
-        ) from None
 
 
 def _date(value: datetime.date | datetime.datetime | None) -> str | None:
@@ -104,26 +95,7 @@ class Command(BaseCommand):
             "set-credentials",
             "Set the Harver to ATS credentials; options left out keep their value.",
         )
-        credentials.add_argument(
-            "--subdomain", metavar="SUB", help="e.g. 'acme' for acme.workable.com."
-        )
-        credentials.add_argument(
-            "--token-stdin",
-            action="store_true",
-            help="Read the ATS API token from standard input (never from the command line).",
-        )
-        expiry = credentials.add_mutually_exclusive_group()
-        expiry.add_argument(
-            "--expires", type=iso_date, metavar="YYYY-MM-DD", help="The token's expiry."
-        )
-        expiry.add_argument(
-            "--clear-expires",
-            action="store_true",
-            help="Remove the token's expiry (a token that does not expire).",
-        )
-        credentials.add_argument(
-            "--member-id", metavar="ID", help="The ATS member who authors timeline notes."
-        )
+        credential_input.add_arguments(credentials)
 
         mapping = add("map-field", "Send one score of an assessment to an ATS field.")
         mapping.add_argument(
@@ -257,7 +229,7 @@ class Command(BaseCommand):
             "last_error": integration.last_error or None,
             "last_error_at": _date(integration.last_error_at),
             "inbound_setup": _inbound_setup(integration, None),
-            "credentials": _credential_data(credential),
+            "credentials": credential_input.credential_data(integration.provider_impl, credential),
             "inbound_token": _inbound_data(inbound),
             "reports": _reports_data(report_settings),
             "field_mappings": [_mapping_data(mapping) for mapping in mappings],
@@ -270,29 +242,22 @@ class Command(BaseCommand):
 
     def set_credentials(self, options: Options) -> None:
         integration = self.integration(options)
-        changes = ("subdomain", "token_stdin", "expires", "clear_expires", "member_id")
-        if not any(options[name] not in (None, False) for name in changes):
-            raise CommandError(
-                "Nothing to change: give --subdomain, --token-stdin, --expires, --clear-expires "
-                "or --member-id."
-            )
-        token = read_token() if options["token_stdin"] else None
+        provider = integration.provider_impl
+        changes = credential_input.changes_from_options(options, provider)
         credential = services.set_ats_credentials(
             integration,
-            subdomain=options["subdomain"],
-            token=token,
-            expires_on=options["expires"],
-            clear_expiry=options["clear_expires"],
-            note_author_member_id=options["member_id"],
+            expires_on=changes.expires_on,
+            clear_expiry=changes.clear_expiry,
+            **changes.values,
         )
         data: dict[str, Any] = {
             "id": integration.pk,
-            "credentials": _credential_data(credential),
+            "credentials": credential_input.credential_data(provider, credential),
             "problems": services.local_problems(integration),
         }
         lines = [
             f"Updated the Harver to ATS credentials of integration {integration.pk}.",
-            *_credential_lines(data["credentials"]),
+            *credential_input.credential_lines(provider, data["credentials"]),
             *self.problem_lines(data["problems"]),
         ]
         self.emit(options, data, lines)
@@ -417,46 +382,7 @@ class Command(BaseCommand):
             self.stdout.write("\n".join(lines))
 
 
-def read_token() -> str:
-    """The ATS API token from standard input: argv would leak it into ps and shell history."""
-    if sys.stdin.isatty():
-        token = getpass.getpass("ATS API token (not echoed): ")
-    else:
-        token = sys.stdin.read()
-    token = token.strip()
-    if not token:
-        raise CommandError(
-            "No API token on standard input; pipe it in, e.g. "
-            "`manage.py integrations set-credentials ID --token-stdin < token.txt`."
-        )
-    if any(character.isspace() for character in token):
-        raise CommandError(
-            "The API token on standard input contains spaces or several lines; give one token."
-        )
-    return token
-
-
 # --- Presentation: the same facts as JSON data and as readable lines ----------------------------
-
-
-def _credential_data(credential: AtsCredential | None) -> dict[str, Any]:
-    if credential is None:
-        return {
-            "subdomain": None,
-            "token_last4": None,
-            "token_set_at": None,
-            "token_expires_on": None,
-            "note_author_member_id": None,
-            "verified_at": None,
-        }
-    return {
-        "subdomain": credential.subdomain or None,
-        "token_last4": credential.token_last4 or None,
-        "token_set_at": _date(credential.token_set_at),
-        "token_expires_on": _date(credential.token_expires_on),
-        "note_author_member_id": credential.note_author_member_id or None,
-        "verified_at": _date(credential.verified_at),
-    }
 
 
 def _inbound_setup(integration: Integration, token: str | None) -> list[dict[str, str]]:
@@ -511,19 +437,6 @@ def _mapping_line(mapping: AssessmentFieldMapping) -> str:
     return f"{assessment}, {mapping.score_label}: {target}"
 
 
-def _credential_lines(credentials: dict[str, Any]) -> list[str]:
-    token = _masked(credentials["token_last4"] or "") or "not set"
-    if credentials["token_last4"]:
-        token += f" (set {credentials['token_set_at']})"
-    return [
-        f"  subdomain: {credentials['subdomain'] or 'not set'}",
-        f"  API token: {token}",
-        f"  token expiry: {credentials['token_expires_on'] or 'not set'}",
-        f"  timeline note author: {credentials['note_author_member_id'] or 'not set'}",
-        f"  last verified: {credentials['verified_at'] or 'never'}",
-    ]
-
-
 def _reports_lines(data: dict[str, Any]) -> list[str]:
     reports = data["reports"]
     if reports is None:
@@ -558,7 +471,7 @@ def _show_lines(
         *(f"  {item['label']}: {item['value']}" for item in data["inbound_setup"]),
         f"  ATS to Harver token: {inbound_line}",
         "Harver to ATS credentials",
-        *_credential_lines(data["credentials"]),
+        *credential_input.credential_lines(integration.provider_impl, data["credentials"]),
         "Reports",
         *_reports_lines(data),
         "Field mappings",

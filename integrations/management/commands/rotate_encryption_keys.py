@@ -1,7 +1,7 @@
 """`manage.py rotate_encryption_keys`: re-encrypt every stored secret with the newest key.
 
 Run it after putting a new key first in FIELD_ENCRYPTION_KEYS (the old ones still listed); once it
-has finished, the old keys can be removed. Every EncryptedTextField of every installed model is
+has finished, the old keys can be removed. Every EncryptedValuesField of every installed model is
 covered, so a secret column added later needs no change here. The whole run is one transaction:
 a value no key can decrypt stops it with nothing changed.
 """
@@ -15,9 +15,16 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
-from harver_integration.crypto import EncryptedTextField, SecretDecryptionError
+from harver_integration.crypto import EncryptedValuesField, SecretDecryptionError, rotate
 
 BATCH_SIZE = 500
+
+
+class UnreadableValueError(Exception):
+    def __init__(self, pk: Any, name: str) -> None:
+        super().__init__(pk, name)
+        self.pk = pk
+        self.name = name
 
 
 def encrypted_columns() -> list[tuple[type[models.Model], list[str]]]:
@@ -30,7 +37,7 @@ def encrypted_columns() -> list[tuple[type[models.Model], list[str]]]:
         names = [
             field.name
             for field in meta.local_concrete_fields
-            if isinstance(field, EncryptedTextField)
+            if isinstance(field, EncryptedValuesField)
         ]
         if names:
             found.append((model, names))
@@ -38,18 +45,24 @@ def encrypted_columns() -> list[tuple[type[models.Model], list[str]]]:
 
 
 def reencrypt(model: type[models.Model], field_name: str) -> int:
-    """Read each value (any key decrypts) and write it back (the first key encrypts).
+    """Re-encrypt each secret of the column with the newest key; returns how many.
 
     A queryset update touches only this column: no save(), no signals, no auto_now changes.
     """
-    rows = model._base_manager.exclude(**{f"{field_name}__isnull": True})
+    rows = model._base_manager.exclude(**{field_name: {}})
     pks = list(rows.order_by("pk").values_list("pk", flat=True))
     count = 0
     for start in range(0, len(pks), BATCH_SIZE):
         batch = pks[start : start + BATCH_SIZE]
-        for pk, value in model._base_manager.filter(pk__in=batch).values_list("pk", field_name):
-            model._base_manager.filter(pk=pk).update(**{field_name: value})
-            count += 1
+        for pk, secrets in model._base_manager.filter(pk__in=batch).values_list("pk", field_name):
+            rotated = {}
+            for name, ciphertext in (secrets or {}).items():
+                try:
+                    rotated[name] = rotate(ciphertext)
+                except SecretDecryptionError:
+                    raise UnreadableValueError(pk, name) from None
+            model._base_manager.filter(pk=pk).update(**{field_name: rotated})
+            count += len(rotated)
     return count
 
 
@@ -71,12 +84,13 @@ class Command(BaseCommand):
                 for field_name in field_names:
                     try:
                         counts[label] += reencrypt(model, field_name)
-                    except SecretDecryptionError as error:
+                    except UnreadableValueError as error:
                         raise CommandError(
-                            f"A value of {label}.{field_name} cannot be decrypted with any key in "
-                            "FIELD_ENCRYPTION_KEYS; nothing was changed. Add the key it was "
-                            "encrypted with (after the new one) and run this again."
-                        ) from error
+                            f"A value of {label}.{field_name} ({error.name!r} of row {error.pk}) "
+                            "cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS; nothing "
+                            "was changed. Add the key it was encrypted with (after the new one) "
+                            "and run this again."
+                        ) from None
         total = sum(counts.values())
         if options["json"]:
             self.stdout.write(json.dumps({"models": counts, "total": total}))
