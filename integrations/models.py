@@ -98,6 +98,16 @@ class UnreadableSecretError(SecretDecryptionError):
         super().__init__(f"The stored {credential_field.label} cannot be read: enter it again.")
 
 
+# The key under which a secret that `keeps_previous` keeps the value it replaced.
+PREVIOUS = "previous:"
+
+
+@dataclass(frozen=True)
+class PreviousSecret:
+    value: str
+    replaced_at: datetime.datetime
+
+
 class AtsCredential(models.Model):
     """The "Harver to ATS" credentials: what we send when we call the ATS.
 
@@ -184,10 +194,35 @@ class AtsCredential(models.Model):
             raise UnreadableSecretError(self.provider.credential_field(name)) from None
 
     def set_secret(self, name: str, value: str, *, now: datetime.datetime) -> None:
-        """Replace a secret; only its hint stays readable."""
+        """Replace a secret; only its hint stays readable.
+
+        A field that `keeps_previous` keeps the value it replaces, for `previous_secret`.
+        """
+        old = self.secrets.get(name)
+        if old is not None and self.provider.credential_field(name).keeps_previous:
+            try:
+                replaced = decrypt(old) != value
+            except SecretDecryptionError:
+                replaced = False  # unreadable: nothing worth keeping
+            if replaced:
+                self.secrets[PREVIOUS + name] = old
+                self.secret_hints[PREVIOUS + name] = {"replaced_at": now.isoformat()}
         self.secrets[name] = encrypt(value)
         last4 = value[-4:] if len(value) >= MIN_HINTED_SECRET_LENGTH else ""
         self.secret_hints[name] = {"last4": last4, "set_at": now.isoformat()}
+
+    def previous_secret(self, name: str) -> PreviousSecret | None:
+        """The value this secret replaced and when (for a field that `keeps_previous`); None
+        when there is none, or when no key can read it."""
+        ciphertext = self.secrets.get(PREVIOUS + name)
+        replaced_at = (self.secret_hints.get(PREVIOUS + name) or {}).get("replaced_at")
+        if ciphertext is None or not replaced_at:
+            return None
+        try:
+            value = decrypt(ciphertext)
+        except SecretDecryptionError:
+            return None
+        return PreviousSecret(value, datetime.datetime.fromisoformat(replaced_at))
 
     def hint(self, name: str) -> SecretHint | None:
         """What may be shown of a stored secret; None when it is not set."""

@@ -52,7 +52,9 @@ class CredentialField:
     value an enable problem. `validate` returns a problem sentence, or None for a good value;
     `normalize` (e.g. lowercasing) runs before it. `cli_flag` is the provider's own option of
     `integrations set-credentials` (a secret's reads standard input). `expiry_label` marks the
-    one secret whose expiry the admin records (e.g. "token expiry").
+    one secret whose expiry the admin records (e.g. "token expiry"). `keeps_previous` keeps the
+    value a secret replaced (encrypted) with the moment it was replaced, for a secret the ATS
+    goes on using until the customer has changed it on both sides (a signing key).
     """
 
     name: str
@@ -65,6 +67,7 @@ class CredentialField:
     normalize: Callable[[str], str] | None = None
     cli_flag: str = ""
     expiry_label: str = ""
+    keeps_previous: bool = False
 
     def clean(self, raw: str) -> str:
         """The value as it is stored: stripped, then normalized."""

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from integrations.inbound_events import EventOutcome
 from integrations.models import InboundEvent, Integration
-from integrations.provider_types import Pattern, StageOptions
+from integrations.provider_types import CredentialField, Pattern, StageOptions
 from integrations.providers import Provider
 from integrations.transport import TransientError
 
@@ -22,6 +22,10 @@ class StageInvitingProvider(Provider):
     allowed_patterns = (Pattern.ATS_FIRST_AD_HOC,)
     api_path = "/api/stage-ats"
     invites_by_stage = True
+    credential_fields = (
+        CredentialField("signing_key", "signing key", secret=True, keeps_previous=True),
+        CredentialField("api_key", "API key", secret=True, required=False),
+    )
     handle: Callable[[InboundEvent], EventOutcome] | None = None
     options = StageOptions(stages=["Harver Assessment", "Offer"], jobs=[("3485", "Designer")])
     fields = [("field:score", "Score (number)")]
