@@ -56,6 +56,7 @@ from django.utils.module_loading import import_string
 from integrations.models import Delivery, DeliveryAttempt, Integration
 from integrations.providers import get_provider
 from integrations.transport import (
+    CredentialsUnusable,
     DeliveryError,
     DeliveryTimeout,
     Exchange,
@@ -733,7 +734,11 @@ def _record_failure(
         ).save()
         if permanent and getattr(error, "credentials_rejected", False):
             label = delivery.integration.provider_impl.label
-            flag = f"{label} rejected the credentials: {error}"
+            flag = (
+                str(error)
+                if isinstance(error, CredentialsUnusable)
+                else f"{label} rejected the credentials: {error}"
+            )
             Integration.objects.filter(pk=delivery.integration_id).update(
                 last_error=flag, last_error_at=now
             )

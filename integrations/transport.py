@@ -57,6 +57,17 @@ class PermanentError(DeliveryError):
         self.credentials_rejected = credentials_rejected
 
 
+class CredentialsUnusable(PermanentError):
+    """The stored credentials cannot be used at all (a secret no key decrypts): nothing was sent.
+
+    It fails the delivery for good and flags the integration with this message, as a rejected
+    token does, since only the admin can fix it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, credentials_rejected=True)
+
+
 class Postponed(Exception):
     """Not now, and not a failed attempt: try at `until` (when the rate limit has room again)."""
 

@@ -37,7 +37,13 @@ from integrations.models import (
     ReportSettings,
 )
 from integrations.report_links import ReportLinks, report_links
-from integrations.transport import Exchange, PermanentError, Postponed, TransientError
+from integrations.transport import (
+    CredentialsUnusable,
+    Exchange,
+    PermanentError,
+    Postponed,
+    TransientError,
+)
 from workable.client import WorkableClient
 from workable.ratelimit import RateLimiter, get_rate_limiter, token_key
 
@@ -258,7 +264,7 @@ def _credential(integration: Integration) -> tuple[AtsCredential, str]:
     try:
         token = credential.secret("token")
     except SecretDecryptionError as error:
-        raise PermanentError(str(error)) from None
+        raise CredentialsUnusable(str(error)) from None
     return credential, token
 
 
@@ -334,16 +340,17 @@ def _writes_proven(credential: AtsCredential) -> None:
 def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.Sender]:
     """The sender for a batch of `integration`'s deliveries: one token, one HTTP session.
 
-    Credentials that cannot be used fail each delivery with the reason (a permanent error).
+    Credentials that cannot be used fail each delivery with the reason (a permanent error; a
+    token no key decrypts also flags the integration).
     The email and job of every candidate the batch may have to look up are read at once.
     """
     try:
         credential, token = _credential(integration)
     except PermanentError as error:
-        reason = str(error)
+        reason, unusable = str(error), isinstance(error, CredentialsUnusable)
 
         def refuse(delivery: Delivery) -> Exchange:
-            raise PermanentError(reason)
+            raise CredentialsUnusable(reason) if unusable else PermanentError(reason)
 
         yield refuse
         return
