@@ -15,8 +15,8 @@ from django.db.models import Count, QuerySet
 from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
 
-from accounts.admin_scope import AccountScopedAdmin
-from accounts.models import Account
+from accounts.admin_scope import AccountScopedAdmin, ModelAdminBase
+from accounts.models import Account, StaffTOTPDevice
 
 
 @admin.register(Account)
@@ -63,3 +63,22 @@ class AccountAdmin(AccountScopedAdmin):
         if db_field.name == "members":
             kwargs["queryset"] = User.objects.filter(is_staff=True).order_by("username")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(StaffTOTPDevice)
+class StaffTOTPDeviceAdmin(ModelAdminBase):
+    """Superusers see who has two-factor sign-in and delete a lost device (the user then sets
+    up a new one at the next sign-in). The secret is never shown."""
+
+    list_display = ("user", "name", "confirmed", "last_used_at", "created_at")
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "name", "confirmed", "last_used_at", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

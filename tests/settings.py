@@ -26,3 +26,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The suite enables integrations on acme.workable.com, which tests cannot reach; the tests of the
 # verification turn it on against a faked Workable.
 WORKABLE_VERIFY_ON_ENABLE = False
+# Staff sign in with a password alone unless a test turns two-factor sign-in on.
+ADMIN_REQUIRE_2FA = False

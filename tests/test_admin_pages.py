@@ -9,6 +9,7 @@ from html import unescape
 
 import pytest
 from auditlog.models import LogEntry
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.models import Account
+from accounts.models import Account, StaffTOTPDevice
 from assessments.models import Assessment, Competency
 from assessments.reports import ReportType
 from engine.models import EngineApiKey, EngineEvent
@@ -48,6 +49,8 @@ pytestmark = pytest.mark.usefixtures("private_cache")
 WORKABLE_TOKEN = "wk-live-4f1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Admins that only show what was recorded: no add or delete pages to open.
 READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery)
+# Rows the platform writes itself (sign-in attempts, two-factor devices): deleted, never added.
+NO_ADD_MODELS = (AccessAttempt, AccessLog, AccessFailureLog, StaffTOTPDevice)
 OVERVIEW_TABS = [
     "",
     "credentials=ats-to-harver",
@@ -87,7 +90,7 @@ def _admin_pages(integration: Integration) -> list[str]:
             pages.append(reverse(f"{info}_history", args=[obj.pk]))
             if model not in READ_ONLY_MODELS:
                 pages.append(reverse(f"{info}_delete", args=[obj.pk]))
-        if model not in READ_ONLY_MODELS:
+        if model not in READ_ONLY_MODELS + NO_ADD_MODELS:
             pages.append(reverse(f"{info}_add"))
     pages += [integration_url("overview", integration, tabs) for tabs in OVERVIEW_TABS]
     pages += [
@@ -818,6 +821,33 @@ def _make_log_entries(count: int, member: User) -> None:
         Account.objects.create(name=f"Logged account {start + number}")
 
 
+def _make_access_attempts(count: int, member: User) -> None:
+    start = AccessAttempt.objects.count()
+    AccessAttempt.objects.bulk_create(
+        AccessAttempt(username=f"guess{start + n}", ip_address="127.0.0.1", failures_since_start=1)
+        for n in range(count)
+    )
+
+
+def _make_access_logs(count: int, member: User) -> None:
+    AccessLog.objects.bulk_create(
+        AccessLog(username=member.username, ip_address="127.0.0.1") for _ in range(count)
+    )
+
+
+def _make_access_failure_logs(count: int, member: User) -> None:
+    AccessFailureLog.objects.bulk_create(
+        AccessFailureLog(username=member.username, ip_address="127.0.0.1") for _ in range(count)
+    )
+
+
+def _make_two_factor_devices(count: int, member: User) -> None:
+    start = User.objects.count()
+    for n in range(count):
+        user = User.objects.create(username=f"two-factor{start + n}", is_staff=True)
+        StaffTOTPDevice.objects.create(user=user, name="Authenticator app")
+
+
 ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     Account: _make_accounts,
     Assessment: _make_assessments,
@@ -828,6 +858,10 @@ ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     User: _make_users,
     Group: _make_groups,
     LogEntry: _make_log_entries,
+    AccessAttempt: _make_access_attempts,
+    AccessLog: _make_access_logs,
+    AccessFailureLog: _make_access_failure_logs,
+    StaffTOTPDevice: _make_two_factor_devices,
 }
 SCOPED_MODELS = [Account, Assessment, Integration, EngineApiKey, EngineEvent, Delivery]
 
