@@ -3,13 +3,24 @@
 # they create and drop their own databases and start their own Redis, server and workers.
 PYTHON := .venv/bin/python
 
-.PHONY: qa test fuzz bench bench-inbound bench-delivery bench-admin soak
+.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin soak
 
-qa:  ## lint, types and the whole test suite, as CI runs them (without starting services)
+qa:  ## lint, types, bandit and the whole test suite, as CI runs them (without starting services)
+	$(PYTHON) bin/check-lock
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy .
+	.venv/bin/bandit -c pyproject.toml -r . -q
 	.venv/bin/pytest -q
+
+lock:  ## re-lock requirements/*.txt after editing pyproject.toml (with hashes; see README)
+	bin/lock
+
+check-lock:  ## do the lock files match pyproject.toml? (CI runs it)
+	$(PYTHON) bin/check-lock
+
+audit:  ## known vulnerabilities in the locked packages; needs the vulnerability service, so not in CI
+	.venv/bin/pip-audit --disable-pip --require-hashes -r requirements/test.txt
 
 test:
 	bin/test -q
