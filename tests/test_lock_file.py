@@ -88,3 +88,18 @@ def test_a_pin_without_hashes_fails(copy):
 
     assert result.returncode == 1
     assert "left-pad has no hash" in result.stderr
+
+
+def test_a_pin_pyproject_no_longer_asks_for_fails(copy):
+    lock = copy / "requirements" / "runtime.txt"
+    lock.write_text(
+        lock.read_text()
+        + "left-pad==1.0.0 \\\n    --hash=sha256:"
+        + "0" * 64
+        + "\n    # via harver-integration (pyproject.toml)\n"
+    )
+
+    result = check_lock(copy)
+
+    assert result.returncode == 1
+    assert "left-pad is locked for pyproject.toml, which no longer needs it" in result.stderr
