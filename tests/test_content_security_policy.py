@@ -18,7 +18,15 @@ POLICY = (
 
 @pytest.mark.parametrize(
     "path",
-    ["/admin/login/", "/healthz", "/api/docs/", "/api/schema/", "/no-such-page/", "/r/not-a-link/"],
+    [
+        "/",
+        "/admin/login/",
+        "/healthz",
+        "/api/docs/",
+        "/api/schema/",
+        "/no-such-page/",
+        "/r/not-a-link/",
+    ],
 )
 def test_every_answer_carries_the_policy(client, db, path):
     response = client.get(path)

@@ -55,3 +55,10 @@ def test_the_api_documentation_renders_under_the_policy(page: Page) -> None:
 
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Harver ATS integration API")
     expect(page.locator(".opblock").first).to_be_visible()
+
+
+def test_a_page_style_with_the_nonce_applies(page: Page) -> None:
+    # the start page styles itself with an inline <style> carrying the page's nonce
+    page.goto("/")
+
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "640px"
