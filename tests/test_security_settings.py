@@ -4,7 +4,6 @@ messages (S12), and the installed packages past their advisories (S8, S13)."""
 from __future__ import annotations
 
 import json
-import pickle
 from importlib.metadata import version
 
 import pytest
@@ -77,7 +76,7 @@ def test_a_pickled_task_message_is_refused():
     # what a worker does with a message body: decode it, accepting only the configured types
     assert celery_app.conf.accept_content == ["json"]
     content_type, encoding, body = dumps({"task": "x"}, serializer="pickle")
-    assert pickle.loads(body) == {"task": "x"}  # noqa: S301 (our own bytes, to show what they are)
+    assert content_type == "application/x-python-serialize"
 
     with pytest.raises(ContentDisallowed):
         loads(body, content_type, encoding, accept=celery_app.conf.accept_content)
