@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -67,16 +68,20 @@ def offered_assessment(integration: Integration, test_id: str) -> Assessment | N
 
 @dataclass(frozen=True)
 class InvitationRequest:
+    """An ATS's request to invite a candidate.
+
+    `refs` are the ATS's own references, stored with the invitation for its provider to read
+    (where results go, which job or application); the provider says which of them, with the
+    email, make the invitation unique (`Provider.invitation_identity`).
+    """
+
     assessment: Assessment
     email: str
-    callback_url: str
+    refs: Mapping[str, str] = field(default_factory=dict)
     first_name: str = ""
     last_name: str = ""
     phone: str = ""
     resume_url: str = ""
-    job_shortcode: str = ""
-    job_id: str = ""
-    job_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,14 +90,21 @@ class InvitationOutcome:
     created: bool
 
 
-def _live_invitation(integration: Integration, request: InvitationRequest) -> AtsInvitation | None:
+def identity_key(integration: Integration, request: InvitationRequest) -> str:
+    """The stored identity of the invitation `request` asks for, as its provider defines it."""
+    identity = integration.provider_impl.invitation_identity(request.refs, request.email)
+    return AtsInvitation.identity_key_of(identity)
+
+
+def _live_invitation(
+    integration: Integration, request: InvitationRequest, key: str
+) -> AtsInvitation | None:
     return (
         AtsInvitation.objects.select_related("candidate_assessment")
         .filter(
             integration=integration,
             assessment=request.assessment,
-            job_shortcode=request.job_shortcode,
-            email_key=request.email.lower(),
+            identity_key=key,
             is_live=True,
         )
         .first()
@@ -100,12 +112,14 @@ def _live_invitation(integration: Integration, request: InvitationRequest) -> At
 
 
 def _repeat(
-    integration: Integration, invitation: AtsInvitation, callback_url: str
+    integration: Integration, invitation: AtsInvitation, refs: Mapping[str, str]
 ) -> InvitationOutcome:
+    """Answer a repeat with the live invitation; the ATS's newest references win."""
     with transaction.atomic():
-        if invitation.callback_url != callback_url:
-            invitation.callback_url = callback_url
-            invitation.save(update_fields=["callback_url", "updated_at"])
+        merged = {**invitation.refs, **refs}
+        if merged != invitation.refs:
+            invitation.refs = merged
+            invitation.save(update_fields=["refs", "updated_at"])
         integration.provider_impl.on_repeated_invitation(invitation)
     return InvitationOutcome(invitation.candidate_assessment, created=False)
 
@@ -119,6 +133,7 @@ def invite(integration: Integration, request: InvitationRequest) -> InvitationOu
     query first: new invitations are the common case, and the constraint decides under
     concurrency anyway.
     """
+    key = identity_key(integration, request)
 
     def attach(candidate_assessment: CandidateAssessment) -> None:
         AtsInvitation.objects.create(
@@ -126,10 +141,8 @@ def invite(integration: Integration, request: InvitationRequest) -> InvitationOu
             candidate_assessment=candidate_assessment,
             assessment=request.assessment,
             email_key=request.email.lower(),
-            job_shortcode=request.job_shortcode,
-            job_id=request.job_id,
-            job_title=request.job_title,
-            callback_url=request.callback_url,
+            identity_key=key,
+            refs=dict(request.refs),
         )
 
     try:
@@ -148,8 +161,8 @@ def invite(integration: Integration, request: InvitationRequest) -> InvitationOu
                 publish_after_commit(send_invitation_email, candidate_assessment.pk)
     except IntegrityError:
         # The ATS asked for this invitation before (perhaps at the same moment): answer with it.
-        existing = _live_invitation(integration, request)
+        existing = _live_invitation(integration, request, key)
         if existing is None:
             raise
-        return _repeat(integration, existing, request.callback_url)
+        return _repeat(integration, existing, request.refs)
     return InvitationOutcome(candidate_assessment, created=True)

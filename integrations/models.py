@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -406,10 +407,12 @@ class AssessmentFieldMapping(models.Model):
 
 
 class AtsInvitation(models.Model):
-    """The ATS side of a candidate assessment: who asked, for which job, where results go.
+    """The ATS side of a candidate assessment: which integration asked, and the ATS's references.
 
-    The partial unique constraint makes a repeated request for a live invitation (same
-    integration, test, job and email) impossible to store twice, whatever the concurrency.
+    `refs` are the provider's own references (where results go, which job or application);
+    `identity_key` is the SHA-256 of what makes a live invitation unique for that provider
+    (`Provider.invitation_identity`). The partial unique constraint makes a repeated request for
+    a live invitation impossible to store twice, whatever the concurrency.
     """
 
     integration = models.ForeignKey(
@@ -419,14 +422,17 @@ class AtsInvitation(models.Model):
         CandidateAssessment, on_delete=models.CASCADE, related_name="ats_invitation"
     )
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
-    email_key = models.CharField(
-        max_length=254, help_text="The candidate's email, lowercased: part of the repeat check."
+    email_key = models.CharField(max_length=254, help_text="The candidate's email, lowercased.")
+    identity_key = models.CharField(
+        max_length=64,
+        editable=False,
+        help_text="SHA-256 of what makes a live invitation unique for this ATS.",
     )
-    job_shortcode = models.CharField(max_length=64, blank=True)
-    job_id = models.CharField(max_length=64, blank=True)
-    job_title = models.CharField(max_length=255, blank=True)
-    callback_url = models.URLField(
-        max_length=2000, help_text="Where the ATS wants statuses and results."
+    refs = models.JSONField(
+        "ATS references",
+        default=dict,
+        blank=True,
+        help_text="The ATS's own references for this invitation (callback, job, application).",
     )
     is_live = models.BooleanField(
         default=True, help_text="False once the candidate assessment expired or was rejected."
@@ -438,15 +444,19 @@ class AtsInvitation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["integration", "assessment", "job_shortcode", "email_key"],
+                fields=["integration", "assessment", "identity_key"],
                 condition=Q(is_live=True),
-                name="one_live_invitation_per_candidate_job_test",
+                name="one_live_invitation_per_identity_and_test",
             ),
         ]
 
     def __str__(self) -> str:
-        job = self.job_title or self.job_shortcode or "no job"
-        return f"Invitation of {self.email_key} ({job})"
+        return f"Invitation of {self.email_key} to assessment {self.assessment_id}"
+
+    @staticmethod
+    def identity_key_of(identity: str) -> str:
+        """The stored form of a provider's invitation identity."""
+        return hashlib.sha256(identity.encode()).hexdigest()
 
 
 class Delivery(models.Model):

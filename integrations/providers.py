@@ -6,6 +6,7 @@ dotted path, so nothing here imports a provider module directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,19 @@ class Provider:
 
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         """The ATS asked again for a live invitation, maybe with a new callback URL."""
+
+    def invitation_identity(self, refs: Mapping[str, str], email: str) -> str:
+        """What makes a live invitation unique for this ATS, as one string.
+
+        Two requests with the same identity (for the same integration and test) while the first
+        invitation is live are one invitation: the second is answered as a repeat. The core
+        stores only the string's SHA-256. The base provider: the candidate's email.
+        """
+        return email.lower()
+
+    def job_label(self, refs: Mapping[str, str]) -> str:
+        """The ATS job an invitation is for, as the report pages name it; "" when unknown."""
+        return ""
 
     def ats_field_problem(self, ats_field_id: str) -> str | None:
         """Why `ats_field_id` cannot name a field of this ATS (a plain sentence), or None.

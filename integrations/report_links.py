@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from assessments.models import CandidateAssessment
 from assessments.reports import ReportType, report_url
 from integrations.models import AtsInvitation, ReportSettings
+from integrations.providers import UnknownProviderError, get_provider
 
 DESCRIPTIONS = {
     ReportType.CANDIDATE_DETAILS_PAGE: "Candidate details (Harver login)",
@@ -75,15 +76,16 @@ def report_links(
 
 
 def job_of(candidate_assessment: CandidateAssessment) -> str:
-    """The ATS job the candidate was invited for, as "Title (shortcode)"; "" when unknown."""
-    job = (
+    """The ATS job the candidate was invited for, as the provider names it; "" when unknown."""
+    invitation = (
         AtsInvitation.objects.filter(candidate_assessment_id=candidate_assessment.pk)
-        .values("job_title", "job_shortcode")
+        .values("refs", "integration__provider")
         .first()
     )
-    if job is None:
+    if invitation is None:
         return ""
-    title, shortcode = job["job_title"], job["job_shortcode"]
-    if title and shortcode:
-        return f"{title} ({shortcode})"
-    return str(title or shortcode)
+    try:
+        provider = get_provider(invitation["integration__provider"])
+    except UnknownProviderError:
+        return ""
+    return provider.job_label(invitation["refs"])

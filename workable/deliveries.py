@@ -144,7 +144,7 @@ def status_delivery(
         candidate_assessment=candidate_assessment,
         kind=Kind.STATUS,
         label=f"Status {status}",
-        url=invitation.callback_url,
+        url=invitation.refs["callback_url"],
         payload=body,
         rank=STATUS_RANK[Status(status)],
     )
@@ -283,7 +283,7 @@ def _lookups(batch: list[Delivery]) -> dict[int, tuple[str, str]]:
     if not needed:
         return {}
     rows = CandidateAssessment.objects.filter(pk__in=needed).values_list(
-        "pk", "email", "ats_invitation__job_shortcode"
+        "pk", "email", "ats_invitation__refs__job_shortcode"
     )
     return {pk: (email, shortcode or "") for pk, email, shortcode in rows}
 

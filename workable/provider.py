@@ -2,6 +2,7 @@
 screens, and its hooks; the work lives in `deliveries` and `verification`."""
 
 import re
+from collections.abc import Mapping
 
 from django.conf import settings
 
@@ -9,7 +10,7 @@ from assessments.lifecycle import StatusChange
 from integrations.models import AtsInvitation, Integration
 from integrations.provider_types import CredentialCheck, CredentialField, Pattern
 from integrations.providers import Provider
-from workable import deliveries, verification
+from workable import deliveries, invitations, verification
 
 SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 SCOPES = "r_jobs, r_candidates, w_candidates and r_requisitions"
@@ -96,3 +97,9 @@ class WorkableProvider(Provider):
 
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         deliveries.record_repeated_invitation(invitation)
+
+    def invitation_identity(self, refs: Mapping[str, str], email: str) -> str:
+        return invitations.invitation_identity(refs, email)
+
+    def job_label(self, refs: Mapping[str, str]) -> str:
+        return invitations.job_label(refs)

@@ -28,6 +28,7 @@ from integrations.authentication import AtsTokenAuthentication, IsEnabledIntegra
 from integrations.models import Integration
 from integrations.throttling import IntegrationRateThrottle
 from workable.callbacks import callback_url_problem
+from workable.invitations import invitation_refs
 from workable.provider import WorkableProvider
 from workable.serializers import (
     AssessmentCreatedSerializer,
@@ -193,14 +194,16 @@ class AssessmentsView(WorkableView):
             inbound.InvitationRequest(
                 assessment=assessment,
                 email=candidate["email"],
-                callback_url=data["callback_url"],
+                refs=invitation_refs(
+                    callback_url=data["callback_url"],
+                    job_shortcode=data["job_shortcode"],
+                    job_id=data["job_id"],
+                    job_title=data["job_title"],
+                ),
                 first_name=candidate["first_name"],
                 last_name=candidate["last_name"],
                 phone=candidate["phone"],
                 resume_url=candidate["resume_url"],
-                job_shortcode=data["job_shortcode"],
-                job_id=data["job_id"],
-                job_title=data["job_title"],
             ),
         )
         return Response(

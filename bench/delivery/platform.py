@@ -121,6 +121,7 @@ def invite(tenants: list[Tenant], count: int, port: int, label: str) -> list[int
     from assessments.models import Assessment
     from integrations import inbound
     from integrations.models import Integration
+    from workable.invitations import invitation_refs
 
     integrations = {
         tenant.integration_id: Integration.objects.get(pk=tenant.integration_id)
@@ -137,8 +138,10 @@ def invite(tenants: list[Tenant], count: int, port: int, label: str) -> list[int
             inbound.InvitationRequest(
                 assessment=assessments[tenant.assessment_id],
                 email=f"{label}-{number}@example.com",
-                callback_url=f"http://127.0.0.1:{port}/cb/{label}-{number}",
-                job_shortcode="BENCH1",
+                refs=invitation_refs(
+                    callback_url=f"http://127.0.0.1:{port}/cb/{label}-{number}",
+                    job_shortcode="BENCH1",
+                ),
             ),
         )
         ids.append(outcome.candidate_assessment.pk)

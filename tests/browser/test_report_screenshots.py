@@ -23,6 +23,7 @@ from assessments.reports import ReportType, report_url
 from integrations.models import AtsInvitation
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS
+from workable.invitations import invitation_refs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,9 +94,12 @@ def priya() -> CandidateAssessment:
         candidate_assessment=candidate,
         assessment=assessment,
         email_key=candidate.email,
-        job_shortcode="A1B2C3",
-        job_title="Store Associate, Amsterdam",
-        callback_url="https://acme.workable.com/spi/v3/assessments/callback/1",
+        identity_key=AtsInvitation.identity_key_of(candidate.email),
+        refs=invitation_refs(
+            callback_url="https://acme.workable.com/spi/v3/assessments/callback/1",
+            job_shortcode="A1B2C3",
+            job_title="Store Associate, Amsterdam",
+        ),
     )
     return candidate
 

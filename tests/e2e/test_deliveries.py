@@ -48,6 +48,7 @@ from tests.e2e.delivery_harness import (
 )
 from tests.processes import wait_until
 from tests.workable.delivery_support import MEMBER_ID, RESULT, configure
+from workable.invitations import invitation_refs
 
 pytestmark = [
     pytest.mark.postgres,
@@ -114,10 +115,11 @@ class Run:
             inbound.InvitationRequest(
                 assessment=assessment,
                 email=f"{key}@example.com",
-                callback_url=f"{self.workable.base}/cb/{key}",
+                refs=invitation_refs(
+                    callback_url=f"{self.workable.base}/cb/{key}", job_shortcode="JOB1"
+                ),
                 first_name="Jane",
                 last_name="Doe",
-                job_shortcode="JOB1",
             ),
         )
         return outcome.candidate_assessment

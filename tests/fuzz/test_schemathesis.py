@@ -33,6 +33,7 @@ from harver_integration.wsgi import application
 from integrations import inbound
 from tests.factories import AccountFactory, AssessmentFactory
 from tests.workable.conftest import CALLBACK_URL, enabled_integration_with_token
+from workable.invitations import invitation_refs
 
 MAX_EXAMPLES = 100
 CHECKS = [
@@ -74,7 +75,9 @@ def tenant(db: None, settings: Any, connection_kept: None) -> dict[str, str]:
     invited = inbound.invite(
         integration,
         inbound.InvitationRequest(
-            assessment=assessment, email="jane.doe@example.com", callback_url=CALLBACK_URL
+            assessment=assessment,
+            email="jane.doe@example.com",
+            refs=invitation_refs(callback_url=CALLBACK_URL),
         ),
     )
     return {

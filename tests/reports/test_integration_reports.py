@@ -11,6 +11,7 @@ from integrations.models import AtsInvitation
 from integrations.report_links import report_links
 from tests import factories
 from tests.reports.conftest import NOW, token_of
+from workable.invitations import invitation_refs
 
 
 def configured(candidate_assessment, *, enabled, results_link, **extra):
@@ -112,9 +113,12 @@ def test_it_names_the_ats_job_from_the_integration(candidate_assessment):
         candidate_assessment=candidate_assessment,
         assessment=candidate_assessment.assessment,
         email_key=candidate_assessment.email,
-        job_shortcode="A1B2C3",
-        job_title="Store Associate, Amsterdam",
-        callback_url="https://acme.workable.com/callback/1",
+        identity_key=AtsInvitation.identity_key_of(candidate_assessment.email),
+        refs=invitation_refs(
+            callback_url="https://acme.workable.com/callback/1",
+            job_shortcode="A1B2C3",
+            job_title="Store Associate, Amsterdam",
+        ),
     )
 
     # when the report is built

@@ -17,6 +17,7 @@ from integrations import inbound, outbox, services
 from integrations.models import Delivery, Integration
 from tests.factories import AccountFactory, AssessmentFactory, ready_integration
 from workable import deliveries
+from workable.invitations import invitation_refs
 
 WORKABLE_TOKEN = "wk-secret-7f3a9c2e5b1d4f60a8e2"
 SPI = "https://acme.workable.com/spi/v3"
@@ -86,11 +87,11 @@ def invite(integration: Integration, assessment: Assessment, email: str) -> Cand
         inbound.InvitationRequest(
             assessment=assessment,
             email=email,
-            callback_url=CALLBACK_URL,
+            refs=invitation_refs(
+                callback_url=CALLBACK_URL, job_shortcode="A1B2C3", job_title="Store Associate"
+            ),
             first_name="Jane",
             last_name="Doe",
-            job_shortcode="A1B2C3",
-            job_title="Store Associate",
         ),
     )
     return outcome.candidate_assessment

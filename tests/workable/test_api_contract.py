@@ -45,8 +45,12 @@ def test_it_creates_an_invitation_and_answers_201_with_the_assessment_id(
     assert candidate_assessment.status == "pending"
     assert candidate_assessment.email == "jane.doe@example.com"
     invitation = AtsInvitation.objects.get()
-    assert invitation.callback_url == CALLBACK_URL
-    assert invitation.job_shortcode == "A1B2C3"
+    assert invitation.refs == {
+        "callback_url": CALLBACK_URL,
+        "job_shortcode": "A1B2C3",
+        "job_id": "",
+        "job_title": "Store Associate",
+    }
     # the email task and the pending status owed to Workable were queued after commit, and the
     # email sent the candidate their link
     assert len(callbacks) == 2

@@ -33,6 +33,7 @@ from tests.workable.delivery_support import (
 )
 from workable import deliveries
 from workable.client import USER_AGENT
+from workable.invitations import invitation_refs
 from workable.tasks import send_delivery
 
 State = Delivery.State
@@ -553,8 +554,7 @@ def test_a_repeat_of_a_completed_invitation_resends_the_result_to_the_new_callba
         inbound.InvitationRequest(
             assessment=invited.assessment,
             email="jane.doe@example.com",
-            callback_url=new_url,
-            job_shortcode="A1B2C3",
+            refs=invitation_refs(callback_url=new_url, job_shortcode="A1B2C3"),
         ),
     )
 

@@ -34,6 +34,7 @@ from tests.workable.delivery_support import (
     run,
 )
 from workable import deliveries
+from workable.invitations import invitation_refs
 from workable.ratelimit import token_key
 from workable.tasks import send_delivery
 
@@ -52,11 +53,13 @@ def invite_more(setup: Any, count: int, *, integration: Integration | None = Non
             inbound.InvitationRequest(
                 assessment=setup.assessment,
                 email=f"candidate{number}.{integration.pk}@example.com",
-                callback_url=CALLBACKS.format(f"i{integration.pk}n{number}"),
+                refs=invitation_refs(
+                    callback_url=CALLBACKS.format(f"i{integration.pk}n{number}"),
+                    job_shortcode="A1B2C3",
+                    job_title="Store Associate",
+                ),
                 first_name="Cand",
                 last_name=f"Idate {number}",
-                job_shortcode="A1B2C3",
-                job_title="Store Associate",
             ),
         )
         ids.append(_pending_of(outcome.candidate_assessment))
