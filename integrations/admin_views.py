@@ -609,25 +609,24 @@ def _json_object(recorded: object) -> dict[str, Any]:
 def _changed_credential_fields(provider: Provider, changes: dict[str, Any]) -> list[str]:
     """The provider's fields whose value (or, for a secret, whose hint) an entry changed, in
     the order the provider declares them; the credential keeps them in JSON columns."""
+    # Only declared fields: what a field keeps beside its value (e.g. the secret it replaced)
+    # is part of that field's change.
+    declared = {field.name for field in provider.credential_fields}
     changed: dict[str, str] = {}
     for column in CREDENTIAL_JSON_COLUMNS:
         if column not in changes:
             continue
         before, after = (_json_object(side) for side in changes[column][:2])
         for name in before.keys() | after.keys():
-            if before.get(name) != after.get(name):
+            if before.get(name) != after.get(name) and name in declared:
                 changed[name] = column
-    order = [field.name for field in provider.credential_fields]
-    labels = []
-    for name in sorted(
-        changed, key=lambda name: (order.index(name) if name in order else len(order), name)
-    ):
-        try:
-            label = str(capfirst(provider.credential_field(name).label))
-        except KeyError:
-            label = name
-        labels.append(f"{label} ends with" if changed[name] == "secret_hints" else label)
-    return labels
+    return [
+        f"{capfirst(field.label)} ends with"
+        if changed[field.name] == "secret_hints"
+        else str(capfirst(field.label))
+        for field in provider.credential_fields
+        if field.name in changed
+    ]
 
 
 def _changed_fields(
