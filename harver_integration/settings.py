@@ -8,6 +8,7 @@ import environ
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from harver_integration.broker_options import UnsupportedBroker, broker_options
 from integrations import registry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -141,21 +142,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        # A request publishing a task must not hang on a broker that is down: one quick try,
-        # then the sweeper takes over (see harver_integration.queueing).
-        "socket_connect_timeout": 1,
-        "socket_timeout": 5,
-        "max_retries": 1,
-        "interval_start": 0,
-        "interval_step": 0.1,
-        "interval_max": 0.1,
-    }
-    if CELERY_BROKER_URL.startswith("redis://"):
-        # kombu's Redis transport, keeping one Redis client per connection pool instead of
-        # building one for every task published (see harver_integration.broker).
-        CELERY_BROKER_TRANSPORT = "harver_integration.broker:RedisTransport"
+    # Redis or RabbitMQ (harver_integration.broker_options says what each gets).
+    try:
+        _broker = broker_options(
+            CELERY_BROKER_URL,
+            visibility_timeout=env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        )
+    except UnsupportedBroker as error:
+        raise ImproperlyConfigured(str(error)) from None
+    CELERY_BROKER_TRANSPORT = _broker["broker_transport"]
+    CELERY_BROKER_TRANSPORT_OPTIONS = _broker["broker_transport_options"]
+    CELERY_BROKER_CONNECTION_TIMEOUT = _broker["broker_connection_timeout"]
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = _broker["task_default_queue_type"]
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = _broker["task_default_exchange_type"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

@@ -14,6 +14,7 @@ from django.db import connection
 
 from integrations import providers, registry
 from tests import factories
+from tests.processes import rabbitmq_available
 from tests.stage_provider import KEY as STAGE_PROVIDER_KEY
 from tests.stage_provider import StageInvitingProvider
 
@@ -34,6 +35,18 @@ def _redis_reachable() -> bool:
         return False
 
 
+def _rabbitmq_reachable() -> bool:
+    from kombu import Connection
+
+    url = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    try:
+        with Connection(url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception:
+        return False
+    return True
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip tests whose service is absent; CI sets HARVER_REQUIRE_ALL_TESTS and fails them."""
     database_url = os.environ.get("DATABASE_URL", "")
@@ -42,6 +55,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if database_url.startswith(("postgres://", "postgresql://"))
         else "needs DATABASE_URL pointing at PostgreSQL",
         "redis": None if _redis_reachable() else "needs a reachable Redis at REDIS_URL",
+        "rabbitmq": None
+        if rabbitmq_available() and _rabbitmq_reachable()
+        else "needs Debian rabbitmq-server (tests start private nodes) and the machine's node "
+        "at RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672//)",
         "browser": None
         if shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
         else "needs Debian chromium at /usr/bin/chromium",

@@ -1,4 +1,5 @@
-"""Real processes for end-to-end tests: gunicorn, Celery workers, a private redis-server.
+"""Real processes for end-to-end tests: gunicorn, Celery workers, a private redis-server, a
+private RabbitMQ node.
 
 Each runs against the pytest test database, on 127.0.0.1 only, and is stopped by the context
 manager that started it, so a failing test leaves nothing behind.
@@ -193,6 +194,94 @@ class RedisServer:
             return False
 
 
+RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+RABBITMQ_CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
+
+
+def rabbitmq_available() -> bool:
+    return RABBITMQ_SERVER.is_file() and RABBITMQ_CTL.is_file()
+
+
+class RabbitServer:
+    """A private RabbitMQ node on free ports, with its own data under `directory`, that a test
+    may stop and start again (its durable queues survive that, as on a real restart).
+
+    It shares nothing with the machine's own node but epmd, the name registry of every Erlang
+    node on the machine (its node name is unique), so tests never disturb another run's broker.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.distribution_port = free_port()
+        self.node = f"harver-test-{self.port}@localhost"
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+        (directory / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
+        )
+        (directory / "enabled_plugins").write_text("[].\n")
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _env(self) -> dict[str, str]:
+        directory = self.directory
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            # Erlang keeps the node's cookie in $HOME; this node's stays with its data.
+            "HOME": str(directory),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.distribution_port),
+            "RABBITMQ_CONFIG_FILE": str(directory / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(directory / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(directory / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(directory / "log"),
+            "RABBITMQ_PID_FILE": str(directory / "rabbitmq.pid"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+        }
+
+    def start(self, timeout: float = 120) -> None:
+        log = (self.directory / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(RABBITMQ_SERVER)],
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if not wait_until(self._answers, timeout=timeout, interval=0.25):
+            raise RuntimeError("rabbitmq-server did not start")
+
+    def ctl(self, *arguments: str) -> str:
+        done = subprocess.run(
+            [str(RABBITMQ_CTL), "-n", self.node, *arguments],
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout
+
+    def stop(self) -> None:
+        if self.process is not None:
+            # The node stops cleanly on SIGTERM, writing its queues to disk.
+            _stop(self.process, timeout=60)
+            self.process = None
+
+    def _answers(self) -> bool:
+        """The AMQP listener takes connections (it opens last, once the node has booted)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as probe:
+                probe.sendall(b"AMQP\x00\x00\x09\x01")
+                return probe.recv(1) == b"\x01"  # a Connection.Start frame
+        except OSError:
+            return False
+
+
 @contextlib.contextmanager
 def redis_server(directory: Path, *, started: bool = True) -> Iterator[RedisServer]:
     server = RedisServer(directory)
@@ -204,14 +293,14 @@ def redis_server(directory: Path, *, started: bool = True) -> Iterator[RedisServ
         server.stop()
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
+def _stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM to the main process only (a Celery worker must stop its own pool processes: one
+    killed under it may hold the pool's queue lock), then SIGKILL to what is left of its group."""
+    if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+            process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=5)

@@ -1,10 +1,12 @@
-"""The delivery end-to-end harness: a stand-in Workable, a private Redis, real Celery processes.
+"""The delivery end-to-end harness: a stand-in Workable, a private broker (Redis or a RabbitMQ
+node), a private Redis for the cache, real Celery processes.
 
 The stand-in is pytest-httpserver on 127.0.0.1, answering the results callback and the SPI v3
 calls the way a test scripts it, and logging every request with its arrival time and token. The
 workers and the scheduler run the production settings against the pytest database and the
-private Redis (so a test may restart it), with short schedules; their output goes to files that
-the secret-leak check reads. The test process publishes to the same Redis.
+private broker (so a test may restart it), with short schedules; their output goes to files that
+the secret-leak check reads. The test process publishes to the same broker, with the options the
+settings give that kind of broker.
 """
 
 from __future__ import annotations
@@ -23,12 +25,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import amqp
 import redis
+from kombu import Connection
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from harver_integration.broker_options import broker_options
 from harver_integration.celery import app as celery_app
-from tests.processes import PROJECT, VENV_BIN, RedisServer, platform_env, wait_until
+from tests.processes import (
+    PROJECT,
+    VENV_BIN,
+    RabbitServer,
+    RedisServer,
+    platform_env,
+    wait_until,
+)
 
 # Time-compressed but shaped like production (docs/deliveries.md): Workable's 10 requests per
 # 10 s becomes 10 per second, with a margin for the time between reservation and arrival.
@@ -169,6 +181,50 @@ class Broker:
         return "\n".join(self.commands + decoded)
 
 
+class RabbitTrace:
+    """Every message published to the private RabbitMQ node, read from its firehose (the
+    `amq.rabbitmq.trace` exchange, switched on with `rabbitmqctl trace_on`), for the same check.
+    The firehose is not kept across a restart of the node, so it is switched on at each connect.
+    """
+
+    def __init__(self, server: RabbitServer) -> None:
+        self.server = server
+        self.messages: list[str] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._consume, daemon=True)
+        self._thread.start()
+
+    def _consume(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.server.ctl("trace_on")
+                with amqp.Connection(f"127.0.0.1:{self.server.port}") as connection:
+                    channel = connection.channel()
+                    queue, _, _ = channel.queue_declare(exclusive=True)
+                    channel.queue_bind(queue, "amq.rabbitmq.trace", "publish.#")
+                    channel.basic_consume(queue, callback=self._record, no_ack=True)
+                    while not self._stop.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            connection.drain_events(timeout=0.5)
+            except (OSError, amqp.exceptions.AMQPError, subprocess.SubprocessError):
+                time.sleep(0.5)
+
+    def _record(self, message: amqp.Message) -> None:
+        body = message.body
+        text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
+        self.messages.append(f"{message.properties!r} {text}")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def text(self) -> str:
+        return "\n".join(self.messages)
+
+
 @dataclass
 class Cluster:
     """Two prefork workers (concurrency 2) and the scheduler, restartable."""
@@ -241,9 +297,10 @@ class Cluster:
         return found
 
     def stop(self) -> None:
+        # SIGTERM to each main process only: a worker stops its own pool processes.
         for process in self.processes:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+                process.terminate()
         for process in self.processes:
             try:
                 process.wait(timeout=15)
@@ -270,10 +327,14 @@ class Cluster:
         return wait_until(ready, timeout=timeout, interval=0.3)
 
 
-def worker_env(var_dir: Path, redis_url: str, workable: StandIn) -> dict[str, str]:
+def worker_env(
+    var_dir: Path, redis_url: str, workable: StandIn, broker_url: str | None = None
+) -> dict[str, str]:
+    """Redis is the cache (shared rate-limit state) and, unless another is given, the broker."""
     return platform_env(
         var_dir,
         REDIS_URL=redis_url,
+        CELERY_BROKER_URL=broker_url or redis_url,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         LOG_LEVEL="DEBUG",
         WORKABLE_API_BASE_URL=f"{workable.base}/{{subdomain}}/spi/v3",
@@ -295,19 +356,15 @@ def worker_env(var_dir: Path, redis_url: str, workable: StandIn) -> dict[str, st
 
 @contextlib.contextmanager
 def publishing_to(url: str) -> Iterator[None]:
-    """Make this (test) process publish real messages to the private Redis, not run eagerly.
+    """Make this (test) process publish real messages to the private broker, not run eagerly.
 
     Each value is set under both names Celery looks up (`broker_url`, `CELERY_BROKER_URL`):
     once the Django settings are read, the namespaced one would otherwise win.
     """
     wanted: dict[str, Any] = {
+        **broker_options(url, visibility_timeout=VISIBILITY_TIMEOUT),
         "broker_url": url,
         "task_always_eager": False,
-        "broker_transport_options": {
-            "visibility_timeout": VISIBILITY_TIMEOUT,
-            "socket_connect_timeout": 1,
-            "socket_timeout": 5,
-        },
     }
     # Reading a value loads the configuration; changes made to a still-pending one are lost.
     assert celery_app.conf.broker_url
@@ -331,13 +388,20 @@ def publishing_to(url: str) -> Iterator[None]:
 
 
 def _forget_connections() -> None:
-    """Drop the app's pooled broker connections, so the next publish connects anew.
+    """Drop the app's pooled broker connections and queue declarations, so the next publish
+    connects and declares anew.
 
     `Celery.close` resets the producer pool only while the connection pool exists, which an
     earlier test may already have reset; so both are dropped here.
     """
     celery_app.close()
     celery_app.amqp._producer_pool = None
+    # The exchange and queue declarations are read from the options once; the next broker may
+    # want others (a topic exchange and a quorum queue on RabbitMQ).
+    for cached in ("default_exchange", "queues", "default_queue", "router"):
+        with contextlib.suppress(AttributeError):
+            delattr(celery_app.amqp, cached)
+    celery_app.amqp.flush_routes()
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -351,4 +415,23 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-__all__ = ["Broker", "Cluster", "RedisServer", "StandIn", "json_response", "stand_in"]
+def queued(broker_url: str, queue: str = "celery") -> int:
+    """Messages waiting in the broker's task queue."""
+    if broker_url.startswith("redis://"):
+        return int(redis.Redis.from_url(broker_url).llen(queue))
+    with Connection(broker_url) as connection:
+        declared = connection.default_channel.queue_declare(queue, passive=True)
+        return int(declared.message_count)
+
+
+__all__ = [
+    "Broker",
+    "Cluster",
+    "RabbitServer",
+    "RabbitTrace",
+    "RedisServer",
+    "StandIn",
+    "json_response",
+    "queued",
+    "stand_in",
+]

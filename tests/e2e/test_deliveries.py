@@ -1,5 +1,10 @@
-"""Deliveries end to end: PostgreSQL, a private Redis, real `celery worker` processes (prefork,
+"""Deliveries end to end: PostgreSQL, a private broker, real `celery worker` processes (prefork,
 concurrency 2) and the scheduler, against a stand-in Workable on 127.0.0.1.
+
+The broker is a private Redis, and for the crash, restart, 429 and rate-limit tests also a
+private RabbitMQ node (quorum queues, publisher confirms): `infra` is parametrised by broker. A
+node of its own, on free ports, lets the restart test stop and start it without touching the
+machine's RabbitMQ or another test run's.
 
 Time is compressed as in docs/deliveries.md: retries after 0.2, 0.5, 1 and 2 s, a 5 s lease, a
 sweep every second, and Workable's 10 requests per 10 s as 10 per second. After every test the
@@ -23,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import redis
 from django.test import Client
 from django.urls import reverse
 from werkzeug import Request, Response
@@ -38,11 +42,14 @@ from tests.e2e.delivery_harness import (
     RATE_WINDOW,
     Broker,
     Cluster,
+    RabbitServer,
+    RabbitTrace,
     RedisServer,
     StandIn,
     json_response,
     max_in_window,
     publishing_to,
+    queued,
     stand_in,
     worker_env,
 )
@@ -64,9 +71,27 @@ measured = logging.getLogger("e2e.measured")
 
 @dataclass
 class Infra:
+    """The private Redis (the cache, and the broker unless a RabbitMQ node is given)."""
+
     redis: RedisServer
-    broker: Broker
+    broker: Broker | RabbitTrace
     cluster: Cluster
+    rabbitmq: RabbitServer | None = None
+
+    @property
+    def broker_url(self) -> str:
+        return self.rabbitmq.url if self.rabbitmq else self.redis.url
+
+    def restart_broker(self) -> None:
+        server = self.rabbitmq or self.redis
+        server.stop()
+        server.start()
+
+
+# Every test runs on Redis; `on_both_brokers` ones on a RabbitMQ node too.
+on_both_brokers = pytest.mark.parametrize(
+    "infra", ["redis", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)], indirect=True
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,22 +100,33 @@ def workable() -> Iterator[StandIn]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def infra(django_db_setup: None, workable: StandIn, tmp_path_factory) -> Iterator[Infra]:
-    directory = tmp_path_factory.mktemp("deliveries")
+@pytest.fixture(scope="module", params=["redis"])
+def infra(request, django_db_setup: None, workable: StandIn, tmp_path_factory) -> Iterator[Infra]:
+    directory = tmp_path_factory.mktemp(f"deliveries-{request.param}")
     server = RedisServer(directory)
+    rabbitmq = None
+    watcher: Broker | RabbitTrace
+    if request.param == "rabbitmq":
+        rabbitmq = RabbitServer(directory)
+        rabbitmq.start()
+        watcher = RabbitTrace(rabbitmq)
+    else:
+        watcher = Broker(server.url)
     server.start()
-    broker = Broker(server.url)
-    broker.watch()
-    cluster = Cluster(worker_env(directory, server.url, workable), directory)
+    watcher.watch()
+    cluster = Cluster(
+        worker_env(directory, server.url, workable, rabbitmq.url if rabbitmq else None), directory
+    )
     cluster.start()
     try:
         assert cluster.wait_ready(), cluster.logs()[-3000:]
-        yield Infra(server, broker, cluster)
+        yield Infra(server, watcher, cluster, rabbitmq)
     finally:
         cluster.stop()
-        broker.stop()
+        watcher.stop()
         server.stop()
+        if rabbitmq:
+            rabbitmq.stop()
 
 
 @dataclass
@@ -136,7 +172,7 @@ def run(
         infra.cluster.start()
         assert infra.cluster.wait_ready()
     current = Run(infra, workable)
-    with publishing_to(infra.redis.url):
+    with publishing_to(infra.broker_url):
         yield current
     assert_no_token_leaked(current, caplog.text)
 
@@ -257,6 +293,7 @@ def test_a_completed_result_reaches_workable_as_the_contract_body_with_note_and_
 # --- Crashes and restarts -------------------------------------------------------------------
 
 
+@on_both_brokers
 def test_a_worker_killed_mid_put_delivers_afterwards(run):
     integration, assessment, _ = run.integration()
     release = threading.Event()
@@ -292,25 +329,29 @@ def test_a_worker_killed_mid_put_delivers_afterwards(run):
     measured.info("killed mid-PUT: delivered after %.1f s, attempts %s", elapsed, outcomes)
 
 
-def test_redis_restarted_with_100_deliveries_queued_delivers_them_all(run):
-    # given 100 deliveries queued in Redis while no worker runs
+@on_both_brokers
+def test_the_broker_restarted_with_100_deliveries_queued_delivers_them_all(run):
+    # given 100 deliveries queued in the broker while no worker runs
     run.infra.cluster.stop()
     pairs = [run.integration()[:2] for _ in range(10)]
     candidates = [
         run.invite(integration, assessment) for integration, assessment in pairs for _ in range(10)
     ]
-    queued = redis.Redis.from_url(run.infra.redis.url).llen("celery")
-    assert queued >= 100
+    assert queued(run.infra.broker_url) >= 100
 
-    # when Redis restarts without persistence (the queue is lost) and the workers come back
-    run.infra.redis.stop()
-    run.infra.redis.start()
-    assert redis.Redis.from_url(run.infra.redis.url).llen("celery") == 0
+    # when the broker restarts and the workers come back
+    run.infra.restart_broker()
+    if run.infra.rabbitmq:
+        # a quorum queue is on disk: RabbitMQ gives back every message it confirmed
+        assert queued(run.infra.broker_url) >= 100
+    else:
+        # Redis without persistence has lost its queue
+        assert queued(run.infra.broker_url) == 0
     returned = time.monotonic()
     run.infra.cluster.start()
     assert run.infra.cluster.wait_ready()
 
-    # then the sweeper re-queues them and every one is delivered, each at most twice
+    # then (from the queue, or re-queued by the sweeper) every one is delivered, each at most twice
     assert wait_for_states(candidates, State.SUCCEEDED, count=100, timeout=60)
     elapsed = time.monotonic() - returned
     per_callback: dict[str, int] = {}
@@ -318,7 +359,8 @@ def test_redis_restarted_with_100_deliveries_queued_delivers_them_all(run):
         per_callback[arrival.path] = per_callback.get(arrival.path, 0) + 1
     assert len(per_callback) == 100
     assert max(per_callback.values()) <= 2
-    measured.info("Redis restart: 100 delivered %.1f s after Redis returned", elapsed)
+    broker = "RabbitMQ" if run.infra.rabbitmq else "Redis"
+    measured.info("%s restart: 100 delivered %.1f s after it returned", broker, elapsed)
 
 
 # --- Retries, rate limits, order ------------------------------------------------------------
@@ -353,6 +395,7 @@ def test_500_three_times_then_200_is_delivered_with_4_attempts(run):
     measured.info("500 x3 then 200: gaps between attempts %s s", [round(gap, 2) for gap in gaps])
 
 
+@on_both_brokers
 def test_429_with_retry_after_keeps_every_request_of_that_token_back(run):
     integration, assessment, token = run.integration()
     other, other_assessment, other_token = run.integration()
@@ -379,6 +422,7 @@ def test_429_with_retry_after_keeps_every_request_of_that_token_back(run):
     assert run.workable.requests(token=other_token)[0].at < limited[0] + 2
 
 
+@on_both_brokers
 def test_200_deliveries_for_one_token_across_2_workers_stay_within_the_rate_limit(run):
     integration, assessment, token = run.integration()
     started = time.monotonic()
