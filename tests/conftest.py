@@ -59,6 +59,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if rabbitmq_available() and _rabbitmq_reachable()
         else "needs Debian rabbitmq-server (tests start private nodes) and the machine's node "
         "at RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672//)",
+        "pgbouncer": None
+        if shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer")
+        else "needs Debian pgbouncer (tests start a private one)",
         "browser": None
         if shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
         else "needs Debian chromium at /usr/bin/chromium",
