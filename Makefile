@@ -3,7 +3,7 @@
 # they create and drop their own databases and start their own Redis, server and workers.
 PYTHON := .venv/bin/python
 
-.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin soak
+.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster soak
 
 qa:  ## lint, types, bandit and the whole test suite, as CI runs them (without starting services)
 	$(PYTHON) bin/check-lock
@@ -38,6 +38,9 @@ bench-delivery:
 
 bench-admin:
 	$(PYTHON) -m bench.admin.run
+
+bench-cluster:  ## two web servers, three workers, one killed, the scheduler restarted (docs/deploy.md)
+	$(PYTHON) -m bench.cluster.run
 
 soak:  ## ten minutes; not in CI
 	$(PYTHON) -m bench.delivery.soak

@@ -46,6 +46,10 @@ class StandIn:
         now = time.time()
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         status, retry_after = self.verdict(token, now)
+        try:
+            body = json.loads(request.get_data() or b"null")
+        except ValueError:
+            body = None
         with self.lock:
             self.arrivals.append(
                 {
@@ -54,6 +58,8 @@ class StandIn:
                     "path": request.path,
                     "token": token,
                     "status": status,
+                    # What a results callback reported (pending, completed, ...).
+                    "reported": body.get("status") if isinstance(body, dict) else None,
                 }
             )
         if status == 429:
