@@ -1,4 +1,9 @@
-"""The candidate's invitation: their personal link, the email that carries it, and expiry."""
+"""The candidate's invitation: their personal link, the email that carries it, and expiry.
+
+A link's token is stored only as its SHA-256, so it is minted when it is handed out: for the
+email as the email is sent (in the transaction that records the sending), for the ATS each time
+it asks for the candidate's link. Every link minted keeps working until the assessment closes.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +18,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.lifecycle import StatusTransitionError, record_status
-from assessments.models import CandidateAssessment
+from assessments.models import CandidateAssessment, CandidateLink, new_candidate_token
+from harver_integration.tokens import hash_token
 
 logger = logging.getLogger(__name__)
 
 LIVE_STATUSES = (CandidateAssessment.Status.PENDING, CandidateAssessment.Status.STARTED)
 
 
-def candidate_link(candidate_assessment: CandidateAssessment) -> str:
-    path = reverse("candidate:start", args=[candidate_assessment.candidate_token])
+def issue_link(candidate_assessment: CandidateAssessment, issued_to: CandidateLink.IssuedTo) -> str:
+    """A new personal link to the candidate's assessment; the URL is never stored."""
+    token = new_candidate_token()
+    CandidateLink.objects.create(
+        candidate_assessment=candidate_assessment,
+        token_hash=hash_token(token),
+        issued_to=issued_to,
+    )
+    path = reverse("candidate:start", args=[token])
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
@@ -47,7 +60,7 @@ def send_invitation(candidate_assessment_id: int) -> bool:
             return False
         context = {
             "candidate_assessment": candidate_assessment,
-            "link": candidate_link(candidate_assessment),
+            "link": issue_link(candidate_assessment, CandidateLink.IssuedTo.EMAIL),
             "company": candidate_assessment.account.name,
             "assessment": candidate_assessment.assessment,
         }

@@ -108,6 +108,7 @@ class Competency(models.Model):
 
 
 def new_candidate_token() -> str:
+    """The unguessable part of a personal link: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
 
 
@@ -138,13 +139,6 @@ class CandidateAssessment(models.Model):
         unique=True,
         editable=False,
         help_text="The id the ATS knows this candidate assessment by.",
-    )
-    candidate_token = models.CharField(
-        max_length=64,
-        unique=True,
-        default=new_candidate_token,
-        editable=False,
-        help_text="The unguessable part of the candidate's personal assessment link.",
     )
     email = models.EmailField("candidate email")
     first_name = models.CharField(max_length=150, blank=True)
@@ -190,6 +184,31 @@ class CandidateAssessment(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status not in (self.Status.EXPIRED, self.Status.REJECTED)
+
+
+class CandidateLink(models.Model):
+    """One personal link handed out for a candidate assessment; only its token's SHA-256 is kept.
+
+    A candidate assessment may have several (the invitation email's, one per request of the
+    ATS): each opens the same assessment, and a copy of the database opens none of them.
+    """
+
+    class IssuedTo(models.TextChoices):
+        EMAIL = "email", "The invitation email"
+        ATS = "ats", "The ATS (shared link)"
+
+    candidate_assessment = models.ForeignKey(
+        CandidateAssessment, on_delete=models.CASCADE, related_name="links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_to = models.CharField(max_length=10, choices=IssuedTo.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["candidate_assessment", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Link for {self.get_issued_to_display().lower()}"
 
 
 class CandidateAssessmentEvent(models.Model):

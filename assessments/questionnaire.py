@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from assessments import scoring
 from assessments.lifecycle import StatusChange, StatusTransitionError, record_status
-from assessments.models import Answer, Assessment, CandidateAssessment, QuestionnaireItem
+from assessments.models import (
+    Answer,
+    Assessment,
+    CandidateAssessment,
+    CandidateLink,
+    QuestionnaireItem,
+)
+from harver_integration.tokens import hash_token, hashes_match
 
 Status = CandidateAssessment.Status
 CANDIDATE_SOURCE = "candidate"
@@ -47,11 +54,17 @@ class QuestionPage:
 
 
 def find(token: str) -> CandidateAssessment | None:
-    return (
-        CandidateAssessment.objects.select_related("assessment", "account")
-        .filter(candidate_token=token)
+    """The candidate assessment a personal link's token opens, found by the token's hash."""
+    link = (
+        CandidateLink.objects.select_related(
+            "candidate_assessment__assessment", "candidate_assessment__account"
+        )
+        .filter(token_hash=hash_token(token))
         .first()
     )
+    if link is None or not hashes_match(token, link.token_hash):
+        return None
+    return link.candidate_assessment
 
 
 def expire_if_due(candidate_assessment: CandidateAssessment) -> CandidateAssessment:
@@ -67,16 +80,6 @@ def expire_if_due(candidate_assessment: CandidateAssessment) -> CandidateAssessm
         # A final status reached meanwhile wins; the refresh below shows which.
         with contextlib.suppress(StatusTransitionError):
             record_status(candidate_assessment.pk, Status.EXPIRED, source=EXPIRY_SOURCE)
-        candidate_assessment.refresh_from_db()
-    return candidate_assessment
-
-
-def open_link(candidate_assessment: CandidateAssessment) -> CandidateAssessment:
-    """The first opening of the link starts the assessment."""
-    if candidate_assessment.status == Status.PENDING:
-        # Expired or withdrawn a moment ago: the refresh below shows which.
-        with contextlib.suppress(StatusTransitionError):
-            record_status(candidate_assessment.pk, Status.STARTED, source=CANDIDATE_SOURCE)
         candidate_assessment.refresh_from_db()
     return candidate_assessment
 
@@ -116,7 +119,16 @@ def _locked_live(candidate_assessment_id: int) -> CandidateAssessment:
 
 
 def accept_terms(candidate_assessment_id: int) -> None:
+    """The candidate's first action, so it is what starts the assessment.
+
+    Opening the link does not: mail scanners and link previews open it too.
+    """
     with transaction.atomic():
+        candidate_assessment = CandidateAssessment.objects.select_for_update().get(
+            pk=candidate_assessment_id
+        )
+        if candidate_assessment.status == Status.PENDING:
+            record_status(candidate_assessment.pk, Status.STARTED, source=CANDIDATE_SOURCE)
         candidate_assessment = _locked_live(candidate_assessment_id)
         if candidate_assessment.terms_accepted_at is None:
             candidate_assessment.terms_accepted_at = timezone.now()

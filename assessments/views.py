@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments import questionnaire
 from assessments.models import LIKERT_MAX, LIKERT_MIN, CandidateAssessment
@@ -47,8 +47,9 @@ CLOSED_PAGES = {
 }
 
 
-def _url(name: str, candidate_assessment: CandidateAssessment, *args: Any) -> str:
-    return reverse(f"candidate:{name}", args=[candidate_assessment.candidate_token, *args])
+def _url(name: str, token: str, *args: Any) -> str:
+    """A page of the link the candidate came with (only its hash is stored)."""
+    return reverse(f"candidate:{name}", args=[token, *args])
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -93,23 +94,28 @@ def _not_ready(request: HttpRequest, candidate_assessment: CandidateAssessment) 
 
 def _gate(
     request: HttpRequest,
+    token: str,
     candidate_assessment: CandidateAssessment,
     *,
     needs_terms: bool,
     needs_items: bool = True,
 ) -> CandidateAssessment | HttpResponse:
-    """The candidate assessment if the asked page may show, or the page to show instead."""
+    """The candidate assessment if the asked page may show, or the page to show instead.
+
+    A pending assessment (the link opened, the terms not yet accepted) shows the welcome and
+    the terms; every other page sends it back to the welcome.
+    """
     candidate_assessment = questionnaire.expire_if_due(candidate_assessment)
     if candidate_assessment.status in CLOSED_PAGES:
         return _closed(request, candidate_assessment)
     if candidate_assessment.status == Status.COMPLETED:
-        return redirect(_url("done", candidate_assessment))
-    if candidate_assessment.status == Status.PENDING:
-        return redirect(_url("start", candidate_assessment))
+        return redirect(_url("done", token))
+    if candidate_assessment.status == Status.PENDING and needs_terms:
+        return redirect(_url("start", token))
     if needs_items and not candidate_assessment.assessment.questionnaire_items.exists():
         return _not_ready(request, candidate_assessment)
     if needs_terms and candidate_assessment.terms_accepted_at is None:
-        return redirect(_url("terms", candidate_assessment))
+        return redirect(_url("terms", token))
     return candidate_assessment
 
 
@@ -119,7 +125,7 @@ def _load(
     candidate_assessment = questionnaire.find(token)
     if candidate_assessment is None:
         return _not_found(request)
-    return _gate(request, candidate_assessment, needs_terms=needs_terms)
+    return _gate(request, token, candidate_assessment, needs_terms=needs_terms)
 
 
 def _context(candidate_assessment: CandidateAssessment, **extra: Any) -> dict[str, Any]:
@@ -146,30 +152,29 @@ def _minutes(pages: list[QuestionPage]) -> int:
     return max(1, math.ceil(items * SECONDS_PER_ITEM / 60))
 
 
-def _resume_url(candidate_assessment: CandidateAssessment) -> str:
+def _resume_url(token: str, candidate_assessment: CandidateAssessment) -> str:
     """Where a returning candidate carries on: the first page with an unanswered item."""
     if candidate_assessment.terms_accepted_at is None:
-        return _url("terms", candidate_assessment)
+        return _url("terms", token)
     pages = questionnaire.question_pages(candidate_assessment.assessment)
     missing = questionnaire.unanswered_pages(
         pages, questionnaire.saved_answers(candidate_assessment)
     )
     if missing:
-        return _url("questions", candidate_assessment, missing[0])
-    return _url("review", candidate_assessment)
+        return _url("questions", token, missing[0])
+    return _url("review", token)
 
 
+# GET and HEAD never change an assessment (mail scanners and link previews send them); only the
+# candidate's POSTs do. A link past its expiry is the one exception: it expires when opened.
 @never_cache
-@require_GET
+@require_safe
 def start(request: HttpRequest, token: str) -> HttpResponse:
     candidate_assessment = questionnaire.find(token)
     if candidate_assessment is None:
         return _not_found(request)
-    candidate_assessment = questionnaire.open_link(
-        questionnaire.expire_if_due(candidate_assessment)
-    )
     # The welcome page shows even before the questionnaire exists, and says so.
-    loaded = _gate(request, candidate_assessment, needs_terms=False, needs_items=False)
+    loaded = _gate(request, token, candidate_assessment, needs_terms=False, needs_items=False)
     if isinstance(loaded, HttpResponse):
         return loaded
     pages = questionnaire.question_pages(loaded.assessment)
@@ -183,13 +188,13 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
             progress=_progress(pages, answers),
             minutes=_minutes(pages),
             returning=loaded.terms_accepted_at is not None,
-            continue_url=_resume_url(loaded),
+            continue_url=_resume_url(token, loaded),
         ),
     )
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def terms(request: HttpRequest, token: str) -> HttpResponse:
     loaded = _load(request, token, needs_terms=False)
     if isinstance(loaded, HttpResponse):
@@ -200,9 +205,9 @@ def terms(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 questionnaire.accept_terms(loaded.pk)
             except AnsweringClosed:
-                return redirect(_url("start", loaded))
+                return redirect(_url("start", token))
             loaded.refresh_from_db()
-            return redirect(_resume_url(loaded))
+            return redirect(_resume_url(token, loaded))
         error = "Tick the box to accept the terms before you start."
     return render(
         request,
@@ -222,14 +227,14 @@ def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[int, int]:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
     loaded = _load(request, token)
     if isinstance(loaded, HttpResponse):
         return loaded
     pages = questionnaire.question_pages(loaded.assessment)
     if not 1 <= number <= len(pages):
-        return redirect(_resume_url(loaded))
+        return redirect(_resume_url(token, loaded))
     page = pages[number - 1]
     missing: list[int] = []
     if request.method == "POST":
@@ -237,24 +242,24 @@ def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
         try:
             questionnaire.save_answers(loaded.pk, posted)
         except AnsweringClosed:
-            return redirect(_url("start", loaded))
+            return redirect(_url("start", token))
         action = request.POST.get("action", "next")
         if action == "autosave":
             return JsonResponse(
                 _progress(pages, questionnaire.saved_answers(loaded)),
             )
         if action == "later":
-            return redirect(_url("saved", loaded))
+            return redirect(_url("saved", token))
         if action == "back":
             return redirect(
-                _url("questions", loaded, number - 1) if number > 1 else _url("terms", loaded)
+                _url("questions", token, number - 1) if number > 1 else _url("terms", token)
             )
         missing = [item.pk for item in page.items if item.pk not in posted]
         if not missing:
             return redirect(
-                _url("questions", loaded, number + 1)
+                _url("questions", token, number + 1)
                 if number < len(pages)
-                else _url("review", loaded)
+                else _url("review", token)
             )
     answers = questionnaire.saved_answers(loaded)
     rows = [
@@ -279,7 +284,7 @@ def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def review(request: HttpRequest, token: str) -> HttpResponse:
     loaded = _load(request, token)
     if isinstance(loaded, HttpResponse):
@@ -289,18 +294,18 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
         try:
             questionnaire.submit(loaded.pk)
         except AnsweringClosed:
-            return redirect(_url("start", loaded))
+            return redirect(_url("start", token))
         except IncompleteAnswers:
             error = "Some statements are still unanswered. Answer them, then submit again."
         else:
-            return redirect(_url("done", loaded))
+            return redirect(_url("done", token))
     pages = questionnaire.question_pages(loaded.assessment)
     answers = questionnaire.saved_answers(loaded)
     parts = [
         {
             "page": page,
             "answered": sum(1 for item in page.items if item.pk in answers),
-            "url": _url("questions", loaded, page.number),
+            "url": _url("questions", token, page.number),
         }
         for page in pages
     ]
@@ -320,7 +325,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def saved(request: HttpRequest, token: str) -> HttpResponse:
     loaded = _load(request, token)
     if isinstance(loaded, HttpResponse):
@@ -332,19 +337,19 @@ def saved(request: HttpRequest, token: str) -> HttpResponse:
         _context(
             loaded,
             progress=_progress(pages, questionnaire.saved_answers(loaded)),
-            continue_url=_resume_url(loaded),
+            continue_url=_resume_url(token, loaded),
         ),
     )
 
 
 @never_cache
-@require_GET
+@require_safe
 def done(request: HttpRequest, token: str) -> HttpResponse | HttpResponseRedirect:
     candidate_assessment = questionnaire.find(token)
     if candidate_assessment is None:
         return _not_found(request)
     if candidate_assessment.status != Status.COMPLETED:
-        return redirect(_url("start", candidate_assessment))
+        return redirect(_url("start", token))
     return render(
         request, "assessments/candidate/done.html", _context(candidate_assessment), status=200
     )

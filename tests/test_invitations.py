@@ -1,12 +1,16 @@
 """The candidate's invitation: one email with their link, the sweeper, and expiry."""
 
 import datetime
+import re
 
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from assessments import invitations, tasks
-from assessments.models import CandidateAssessment
+from assessments import invitations, questionnaire, tasks
+from assessments.models import CandidateAssessment, CandidateLink
+from harver_integration.tokens import hash_token
+from tests.db_scan import tables_containing
 from tests.factories import CandidateAssessmentFactory
 
 
@@ -16,7 +20,7 @@ def test_it_emails_the_personal_link_as_html_and_plain_text(db):
     assert invitations.send_invitation(candidate_assessment.pk) is True
 
     (message,) = mail.outbox
-    link = invitations.candidate_link(candidate_assessment)
+    (link,) = re.findall(r"https://\S+/assessment/\S+/", str(message.body))
     assert message.to == [candidate_assessment.email]
     assert message.subject == (
         f"{candidate_assessment.account.name}: your {candidate_assessment.assessment.name}"
@@ -27,7 +31,12 @@ def test_it_emails_the_personal_link_as_html_and_plain_text(db):
     assert mimetype == "text/html"
     assert f'href="{link}"' in html
     assert link.startswith("https://integrations.harver.test/assessment/")
-    assert len(candidate_assessment.candidate_token) >= 43
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    assert len(token) >= 43
+    assert questionnaire.find(token) == candidate_assessment
+    # the link's token is stored only as its hash
+    assert tables_containing(token) == []
+    assert CandidateLink.objects.get().token_hash == hash_token(token)
 
 
 def test_it_sends_each_invitation_once(db):
@@ -56,6 +65,9 @@ def test_the_sweeper_sends_what_was_never_sent(db, settings):
 
     assert swept == 1
     assert [message.to for message in mail.outbox] == [[unsent.email]]
+    # the link is minted as the email is sent, so the sweeper's email carries a working one
+    (link,) = re.findall(r"https://\S+/assessment/(\S+)/", str(mail.outbox[0].body))
+    assert questionnaire.find(link) == unsent
 
 
 def test_it_expires_invitations_past_their_lifetime(db):
@@ -77,7 +89,8 @@ def test_it_expires_invitations_past_their_lifetime(db):
 def test_the_candidate_link_opens_a_page_and_unknown_links_get_a_clear_page(db, client):
     candidate_assessment = CandidateAssessmentFactory.create()
 
-    page = client.get(f"/assessment/{candidate_assessment.candidate_token}/")
+    link = invitations.issue_link(candidate_assessment, CandidateLink.IssuedTo.EMAIL)
+    page = client.get(link.removeprefix(settings.PUBLIC_BASE_URL))
     unknown = client.get("/assessment/not-a-real-token/")
 
     assert page.status_code == 200

@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments.invitations import candidate_link
-from assessments.models import CandidateAssessment
+from assessments.invitations import issue_link
+from assessments.models import CandidateAssessment, CandidateLink
 from integrations import inbound
 from integrations.authentication import AtsTokenAuthentication, IsEnabledIntegration
 from integrations.models import Integration
@@ -216,6 +216,8 @@ class SharedLinkView(WorkableView):
     @extend_schema(
         operation_id="workable_shared_link",
         summary="The candidate's personal assessment link",
+        description="Each call hands out a new link (only a hash of each is stored, so a link "
+        "cannot be read back); every link handed out opens the same assessment until it closes.",
         responses={
             200: SharedLinkSerializer,
             404: OpenApiResponse(ErrorSerializer, description="No such assessment here."),
@@ -246,7 +248,7 @@ class SharedLinkView(WorkableView):
         remaining = (candidate_assessment.expires_at - timezone.now()).total_seconds() / 60
         return Response(
             {
-                "url": candidate_link(candidate_assessment),
+                "url": issue_link(candidate_assessment, CandidateLink.IssuedTo.ATS),
                 "ttl": str(max(0, math.floor(remaining))),
                 "ttl_units": "minutes",
             }

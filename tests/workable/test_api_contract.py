@@ -1,15 +1,18 @@
 """Contract tests of the endpoints Workable calls: exact status codes and JSON bodies (§2)."""
 
 import json
+import re
 import uuid
 
 import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
+from assessments import questionnaire
 from assessments.models import CandidateAssessment
 from integrations import services
 from integrations.models import AtsInvitation
+from tests.db_scan import tables_containing
 from tests.factories import AccountFactory, AssessmentFactory
 from tests.workable.conftest import CALLBACK_URL, enabled_integration_with_token, invitation_body
 
@@ -55,7 +58,7 @@ def test_it_creates_an_invitation_and_answers_201_with_the_assessment_id(
     # email sent the candidate their link
     assert len(callbacks) == 2
     assert len(mail.outbox) == 1
-    assert candidate_assessment.candidate_token in mail.outbox[0].body
+    assert questionnaire.find(emailed_token(str(mail.outbox[0].body))) == candidate_assessment
 
 
 def test_it_accepts_a_numeric_test_id_and_nulls_for_optional_fields(workable):
@@ -107,23 +110,39 @@ def test_it_creates_a_new_invitation_once_the_previous_one_expired(workable):
     assert second.json() != first.json()
 
 
-def test_it_shares_the_candidate_link(workable):
-    created = workable["client"].post(
-        ASSESSMENTS_URL, invitation_body(str(workable["assessments"][0].pk)), format="json"
-    )
+def test_it_shares_a_working_candidate_link_that_leaves_the_emailed_one_working(
+    workable, django_capture_on_commit_callbacks, client
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = workable["client"].post(
+            ASSESSMENTS_URL, invitation_body(str(workable["assessments"][0].pk)), format="json"
+        )
     assessment_id = created.json()["assessment_id"]
 
     response = workable["client"].get(f"{ASSESSMENTS_URL}/{assessment_id}/shared-link")
+    again = workable["client"].get(f"{ASSESSMENTS_URL}/{assessment_id}/shared-link")
 
     candidate_assessment = CandidateAssessment.objects.get()
     assert response.status_code == 200
     body = response.json()
-    assert body["url"] == (
-        f"https://integrations.harver.test/assessment/{candidate_assessment.candidate_token}/"
-    )
+    assert body["url"].startswith("https://integrations.harver.test/assessment/")
     assert body["ttl_units"] == "minutes"
     assert body["ttl"].isdigit()
     assert 14 * 24 * 60 - 2 <= int(body["ttl"]) <= 14 * 24 * 60
+    # each shared link, and the emailed one, opens the candidate's assessment
+    shared = [emailed_token(body["url"]), emailed_token(again.json()["url"])]
+    for token in [*shared, emailed_token(str(mail.outbox[0].body))]:
+        assert questionnaire.find(token) == candidate_assessment
+        assert client.get(f"/assessment/{token}/").status_code == 200
+    # and only their hashes are stored
+    assert not any(tables_containing(token) for token in shared)
+
+
+def emailed_token(text: str) -> str:
+    """The token of the first candidate link in a text (an email body, a URL)."""
+    match = re.search(r"/assessment/([A-Za-z0-9_-]+)/", text)
+    assert match, text
+    return match.group(1)
 
 
 def error(status, message, errors=None):
