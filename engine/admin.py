@@ -78,7 +78,7 @@ class EngineApiKeyAdmin(AccountScopedAdmin):
         key = keys.set_new_key(obj)
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        key_reveal.stash(obj, key)
+        key_reveal.stash(obj, key, minted_by=request.user.pk)
 
     def response_add(
         self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
@@ -94,7 +94,9 @@ class EngineApiKeyAdmin(AccountScopedAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         api_key = self.get_object(request, object_id)
-        new_key = key_reveal.pop(api_key) if request.method == "GET" else None
+        # Only its creator sees a new key, and only while they may change keys.
+        may_see = request.method == "GET" and self.has_change_permission(request, api_key)
+        new_key = key_reveal.pop(api_key, request.user) if may_see else None
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "new_key": new_key}
         )

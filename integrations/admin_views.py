@@ -139,7 +139,9 @@ def add_integration(model_admin: IntegrationAdmin, request: HttpRequest) -> Http
             integration = services.create_integration(
                 form.cleaned_data["account"], form.cleaned_data["provider"]
             )
-            transaction.on_commit(lambda: run_integration_setup.delay(integration.pk))
+            transaction.on_commit(
+                lambda: run_integration_setup.delay(integration.pk, request.user.pk)
+            )
         return HttpResponseRedirect(_url("setup", integration))
     if request.method == "GET" and accounts.count() == 1:
         form.initial["account"] = accounts.get()
@@ -204,7 +206,7 @@ def setup_retry(
 ) -> HttpResponse:
     integration = _integration_to_change(model_admin, request, object_id)
     if integration.setup_state == Integration.SetupState.FAILED:
-        transaction.on_commit(lambda: run_integration_setup.delay(integration.pk))
+        transaction.on_commit(lambda: run_integration_setup.delay(integration.pk, request.user.pk))
         messages.info(request, "The set-up is starting again.")
     return HttpResponseRedirect(_url("setup", integration))
 
@@ -308,7 +310,8 @@ def render_overview(
             .select_related("created_by")
             .first()
         )
-        revealed = token_reveal.pop(integration) if can_change else None
+        # Only to the user who minted it, and only while they may change the integration.
+        revealed = token_reveal.pop(integration, request.user) if can_change else None
         context["revealed_token"] = revealed
         context["inbound_setup"] = inbound_setup_rows(integration, revealed)
     if tabs.harver_to_ats == "assessments":
@@ -456,7 +459,7 @@ def rotate_token(
     if request.method == "POST":
         actor = request.user if isinstance(request.user, User) else None
         token = services.rotate_inbound_token(integration, actor=actor)
-        token_reveal.stash(integration.pk, token)
+        token_reveal.stash(integration.pk, token, minted_by=request.user.pk)
         message = "A new ATS to Harver token was minted. Copy it now: it is shown only once."
         if active is not None:
             message += f" The old token (…{active.token_last4}) no longer works."

@@ -1,6 +1,7 @@
 """Background set-up of a new integration, so the admin watches it progress instead of waiting.
 
-The task takes only the integration's id, records each step on the row (the setup page polls it),
+The task takes the integration's id (and the id of the user who asked for it: the one the new
+token is shown to), records each step on the row (the setup page polls it),
 and is safe to deliver twice: a run claims the integration first, and a second delivery that finds
 it claimed or ready does nothing.
 """
@@ -43,7 +44,7 @@ def _claim(integration_id: int) -> bool:
 
 
 @shared_task(ignore_result=True)
-def run_integration_setup(integration_id: int) -> None:
+def run_integration_setup(integration_id: int, minted_by: int | None = None) -> None:
     if not _claim(integration_id):
         logger.info("Set-up of integration %s is running or done; nothing to do", integration_id)
         return
@@ -52,7 +53,7 @@ def run_integration_setup(integration_id: int) -> None:
         services.run_setup(
             integration,
             on_step=partial(record_setup_step, integration_id),
-            on_token=partial(token_reveal.stash, integration_id),
+            on_token=partial(token_reveal.stash, integration_id, minted_by=minted_by),
         )
     except Exception:
         Integration.objects.filter(pk=integration_id).update(

@@ -315,23 +315,44 @@ def test_it_shows_a_rotated_token_once_after_confirming(harver_admin, integratio
 
 
 def test_it_keeps_a_waiting_token_from_viewers_outside_the_harver_admin_group(client, integration):
-    # given a token waiting to be shown, and a viewer outside "Harver Admin"
-    token = services.rotate_inbound_token(integration)
-    token_reveal.stash(integration.pk, token)
+    # given a token a Harver Admin minted, waiting to be shown, and a viewer outside the group
+    hannah = staff_member(integration.account, username="hannah")
+    token = services.rotate_inbound_token(integration, actor=hannah)
+    token_reveal.stash(integration.pk, token, minted_by=hannah.pk)
     client.force_login(staff_member(integration.account, username="victor", harver_admin=False))
 
     # when the viewer opens the ATS to Harver tab
     page = _text(client.get(integration_url("overview", integration, "credentials=ats-to-harver")))
 
-    # then they do not see it, and it still waits for a Harver Admin
+    # then they do not see it, and it still waits for the admin who minted it
     assert token not in page
-    assert token_reveal.pop(integration) == token
+    assert f"…{token[-4:]}" in page
+    assert token_reveal.pop(integration, hannah) == token
+
+
+def test_a_rotated_token_is_shown_only_to_the_admin_who_rotated_it(integration):
+    # given Hannah rotates the token, and Oscar, another Harver Admin, opens the tab first
+    hannah, oscar = Client(), Client()
+    hannah.force_login(staff_member(integration.account, username="hannah"))
+    oscar.force_login(staff_member(integration.account, username="oscar"))
+    response = hannah.post(integration_url("rotate", integration))
+    oscars_page = _text(oscar.get(response["Location"]))
+
+    # then Oscar sees it masked, and Hannah still gets it once
+    new = InboundToken.objects.active().get(integration=integration)
+    assert 'id="ats-to-harver-token"' not in oscars_page
+    assert f"…{new.token_last4}" in oscars_page
+    hannahs_page = _text(hannah.get(response["Location"]))
+    revealed = hannahs_page.split('id="ats-to-harver-token"')[1].split('value="')[1].split('"')[0]
+    assert hash_token(revealed) == new.token_hash
+    assert revealed not in oscars_page
 
 
 def test_it_never_shows_a_waiting_token_that_is_no_longer_active(harver_admin, integration):
     # given a token waiting to be shown, then rotated again elsewhere
     stale = services.rotate_inbound_token(integration)
-    token_reveal.stash(integration.pk, stale)
+    hannah = User.objects.get(username="hannah")
+    token_reveal.stash(integration.pk, stale, minted_by=hannah.pk)
     services.rotate_inbound_token(integration)
 
     # when the ATS to Harver tab is opened

@@ -73,9 +73,10 @@ def test_the_ats_to_harver_tab_shows_what_the_provider_asks_to_paste(
 ) -> None:
     # given an integration of a provider that is pasted a webhook URL holding the token
     integration = factories.ready_integration(account, vault.key)
-    token = services.rotate_inbound_token(integration)
-    token_reveal.stash(integration.pk, token)
-    client.force_login(staff_member(account, username="hannah"))
+    hannah = staff_member(account, username="hannah")
+    token = services.rotate_inbound_token(integration, actor=hannah)
+    token_reveal.stash(integration.pk, token, minted_by=hannah.pk)
+    client.force_login(hannah)
     tab = integration_url("overview", integration, "credentials=ats-to-harver")
 
     # when the ATS to Harver tab is opened, twice

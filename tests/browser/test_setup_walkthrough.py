@@ -104,8 +104,12 @@ def test_it_walks_the_harver_steps_of_the_setup_guide(
     page.select_option("#id_account", label="Acme Retail")
     page.select_option("#id_provider", label="Workable")
     shoot(page, screenshots, "03-add-integration")
-    queued: list[int] = []
-    monkeypatch.setattr(admin_views, "run_integration_setup", SimpleNamespace(delay=queued.append))
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        admin_views,
+        "run_integration_setup",
+        SimpleNamespace(delay=lambda *args: queued.append(args)),
+    )
     page.get_by_role("button", name="Add integration").click()
 
     # Step 2: the setup page shows each step progressing while the background task runs
@@ -121,7 +125,7 @@ def test_it_walks_the_harver_steps_of_the_setup_guide(
             shoot(page, screenshots, "04-setup-progress")
 
     monkeypatch.setattr(tasks, "record_setup_step", record_and_watch)
-    tasks.run_integration_setup(queued[0])
+    tasks.run_integration_setup(*queued[0])
     continue_button = page.get_by_role("button", name="Continue to Overview")
     expect(continue_button).to_be_enabled()
     expect(page.locator(".setup-steps [data-status=done]")).to_have_count(4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -54,6 +55,40 @@ def test_a_harver_admin_creates_a_key_and_sees_it_once(hannah: Client, acme) -> 
     second = hannah.get(response.url).content.decode()
     assert shown_key(second) is None
     assert f"…{key[-4:]}" in second
+
+
+def test_a_new_key_is_shown_only_to_the_admin_who_created_it(hannah: Client, acme) -> None:
+    # given Hannah creates a key, and Oscar (another Harver Admin) and Victor (a viewer) of the
+    # same account open its page before she does
+    oscar, victor = Client(), Client()
+    oscar.force_login(staff_member(acme, username="oscar"))
+    victor.force_login(staff_member(acme, username="victor", harver_admin=False))
+    response = hannah.post(ADD_URL, {"account": acme.pk, "name": "Harver engine EU"})
+    pages = {
+        name: client.get(response.url) for name, client in [("oscar", oscar), ("victor", victor)]
+    }
+
+    # then they see the key masked, and Hannah still sees it once
+    api_key = EngineApiKey.objects.get()
+    for page in pages.values():
+        assert page.status_code == 200
+        assert shown_key(page.content.decode()) is None
+        assert f"…{api_key.key_last4}" in page.content.decode()
+    key = shown_key(hannah.get(response.url).content.decode())
+    assert key is not None
+    assert keys.key_for(key) == api_key
+    assert all(key not in page.content.decode() for page in pages.values())
+
+
+def test_a_creator_who_lost_the_change_permission_does_not_see_the_key(
+    hannah: Client, acme
+) -> None:
+    # given Hannah creates a key and leaves the Harver Admin group before opening its page
+    response = hannah.post(ADD_URL, {"account": acme.pk})
+    User.objects.get(username="hannah").groups.clear()
+
+    # then the page shows it masked
+    assert shown_key(hannah.get(response.url).content.decode()) is None
 
 
 def test_it_offers_only_the_admins_own_accounts(hannah: Client, acme) -> None:
