@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.db.models import Case, Value, When
-from django.utils import timezone
 
 from assessments.lifecycle import STATUS_RANK, StatusChange
 from assessments.models import CandidateAssessment
 from harver_integration.crypto import SecretDecryptionError
 from integrations import outbox
+from integrations.http import RateBudget
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -36,16 +34,15 @@ from integrations.models import (
     Integration,
     ReportSettings,
 )
+from integrations.ratelimit import limiter_key
 from integrations.report_links import ReportLinks, report_links
 from integrations.transport import (
     CredentialsUnusable,
     Exchange,
     PermanentError,
-    Postponed,
     TransientError,
 )
-from workable.client import WorkableClient
-from workable.ratelimit import RateLimiter, get_rate_limiter, token_key
+from workable.client import WorkableClient, rate_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +56,6 @@ GRADES = {
     CandidateAssessment.Recommendation.GOOD_FIT: "passed",
     CandidateAssessment.Recommendation.POOR_FIT: "failed",
 }
-LIMITER_DOWN_RETRY = datetime.timedelta(seconds=1)
 
 
 # --- Writing what is owed -------------------------------------------------------------------
@@ -217,39 +213,6 @@ def field_deliveries(
 # --- Sending one delivery -------------------------------------------------------------------
 
 
-class DeliveryBudget:
-    """The deliveries' way through the per-token rate limit (see `workable.ratelimit`).
-
-    Every request takes a slot. One at most WORKABLE_RATE_LIMIT_WAIT_SECONDS away is taken and
-    waited for in place (cheaper than a trip through the queue); a later one is not taken, and
-    the delivery is postponed to it: whoever sends then takes a fresh slot, so a task that runs
-    late wastes no slot and the token's window is used to the full.
-    """
-
-    def __init__(self, key: str, limiter: RateLimiter) -> None:
-        self.key = key
-        self.limiter = limiter
-
-    def take(self) -> None:
-        now = timezone.now()
-        wait = settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS
-        try:
-            delay = self.limiter.reserve(self.key, max_wait=wait)
-        except (redis.RedisError, OSError) as error:
-            logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
-            raise Postponed(now + LIMITER_DOWN_RETRY) from None
-        if delay > wait:
-            raise Postponed(now + datetime.timedelta(seconds=delay))
-        if delay > 0:
-            time.sleep(delay)
-
-    def block(self, seconds: float) -> None:
-        try:
-            self.limiter.block(self.key, seconds)
-        except (redis.RedisError, OSError) as error:
-            logger.warning("Rate limiter unavailable (%s); 429 not shared", type(error).__name__)
-
-
 def _credential(integration: Integration) -> tuple[AtsCredential, str]:
     try:
         credential = integration.ats_credential
@@ -355,7 +318,9 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.
         yield refuse
         return
     lookup = Lookup(_lookups(batch), found_ids={})
-    budget = DeliveryBudget(token_key(token), get_rate_limiter())
+    budget = RateBudget(
+        limiter_key(token), rate_limiter(), max_wait=settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS
+    )
     subdomain = credential.value("subdomain")
     with WorkableClient(subdomain=subdomain, token=token, budget=budget) as client:
 

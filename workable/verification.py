@@ -8,51 +8,24 @@ What was found is kept on the credential (`verification`, `verified_at`) for the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
-import redis
 from django.utils import timezone
 
 from harver_integration.crypto import SecretDecryptionError
+from integrations.http import WaitingBudget
 from integrations.models import AssessmentFieldMapping, AtsCredential, Integration
 from integrations.provider_types import CredentialCheck
+from integrations.ratelimit import limiter_key
 from integrations.transport import PermanentError, TransientError
-from workable.client import WorkableClient, api_base_url
-from workable.ratelimit import RateLimiter, get_rate_limiter, token_key
+from workable.client import WorkableClient, api_base_url, rate_limiter
 
 # Verification runs in the admin's request: it may wait this long, in total, for rate-limit slots.
 MAX_WAIT_SECONDS = 10.0
 # The readable scopes we check, with the call that needs each (contract §4).
 READ_SCOPES = ("r_jobs", "r_candidates", "r_requisitions")
 WRITE_SCOPE = "w_candidates"
-
-
-class WaitingBudget:
-    """The rate limit for an interactive check: wait briefly for a slot rather than fail."""
-
-    def __init__(self, key: str, limiter: RateLimiter, max_wait: float = MAX_WAIT_SECONDS) -> None:
-        self.key = key
-        self.limiter = limiter
-        self.remaining = max_wait
-
-    def take(self) -> None:
-        try:
-            delay = self.limiter.reserve(self.key)
-        except (redis.RedisError, OSError) as error:
-            raise TransientError(
-                f"The rate limiter is unavailable ({type(error).__name__}); try again shortly."
-            ) from None
-        if delay > self.remaining:
-            raise TransientError(
-                f"The token's request limit is in use by deliveries; try again in {delay:.0f} s."
-            )
-        self.remaining -= delay
-        time.sleep(delay)
-
-    def block(self, seconds: float) -> None:
-        self.limiter.block(self.key, seconds)
 
 
 def _members(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -95,7 +68,7 @@ def check(integration: Integration) -> CredentialCheck:
     except SecretDecryptionError as error:
         return CredentialCheck(problems=[str(error)], findings=[], members=[])
     site = api_base_url(subdomain)
-    budget = WaitingBudget(token_key(token), get_rate_limiter())
+    budget = WaitingBudget(limiter_key(token), rate_limiter(), max_wait=MAX_WAIT_SECONDS)
     problems: list[str] = []
     findings: list[str] = []
     scopes: dict[str, str] = {}

@@ -7,6 +7,9 @@
   before a database query.
 - The retry delay of deliveries (F3): never below Retry-After, never above the larger of the
   schedule's step and Retry-After, never negative, and its jitter within [0, JITTER x step].
+- Retry-After and rate-limit reset headers: whatever a partner sends (superscript digits, other
+  scripts' digits, dates out of range, huge numbers), reading them never raises and gives a
+  wait between 0 and a day, or nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from hypothesis import strategies as st
 from urllib3.util import parse_url
 
 from harver_integration.tokens import ATS_TOKEN, BASE62_ALPHABET
+from integrations.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from integrations.outbox import retry_delay
 from workable.callbacks import callback_url_problem
 
@@ -176,3 +180,60 @@ def test_the_retry_delay_honours_retry_after_the_schedule_and_the_jitter(
     if retry_after is None or retry_after <= step * (1 - jitter):
         # the jitter alone decides: it takes between nothing and JITTER of the step
         assert 0 <= step - delay <= step * jitter + 1e-9
+
+
+# --- Retry-After and reset headers ----------------------------------------------------------
+
+ODD_VALUES = [
+    "²",
+    "1²",
+    "٣",  # Arabic-Indic three: isdigit() and int() accept it, a header parser must not care
+    "⁹⁹",
+    "1.5",
+    "1.",
+    ".5",
+    "-5",
+    "1e400",
+    "9" * 400,
+    "inf",
+    "nan",
+    "Wed, 21 Oct 2015 07:28:00 GMT",
+    "Wed, 21 Oct 99999 07:28:00 GMT",
+    "Mon, 32 Foo 2024 25:61:61 +9999",
+    "Fri, 31 Dec 9999 23:59:59 -2359",
+    "Mon, 01 Jan 0001 00:00:00 +2359",
+    "  7  ",
+    "",
+]
+header_value = st.one_of(
+    st.sampled_from(ODD_VALUES),
+    st.text(max_size=40),
+    st.text(string.digits + "²³¹⁰٠١٢.-+e ", max_size=30),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(-(10**30), 10**30).map(str),
+    st.datetimes().map(lambda moment: moment.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+)
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(
+    retry_after=st.one_of(st.none(), header_value),
+    reset=st.one_of(st.none(), header_value),
+    reset_header=st.sampled_from(["X-RateLimit-Reset", "X-Rate-Limit-Reset"]),
+)
+@example(retry_after="²", reset=None, reset_header="X-Rate-Limit-Reset")
+@example(retry_after=None, reset="²", reset_header="X-Rate-Limit-Reset")
+def test_odd_retry_after_and_reset_headers_never_raise(
+    retry_after: str | None, reset: str | None, reset_header: str
+) -> None:
+    headers = {}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    if reset is not None:
+        headers[reset_header] = reset
+
+    seconds = retry_after_seconds(headers, reset_header)
+
+    assert seconds is None or 0 <= seconds <= MAX_RETRY_AFTER_SECONDS
+    if retry_after is not None and retry_after.strip().isascii() and retry_after.strip().isdigit():
+        assert seconds == min(float(retry_after), MAX_RETRY_AFTER_SECONDS)

@@ -9,13 +9,9 @@ import requests
 import responses
 from responses import matchers
 
+from integrations.http import USER_AGENT, RateLimited, retry_after_seconds
 from integrations.transport import DeliveryTimeout, PermanentError, TransientError
-from workable.client import (
-    USER_AGENT,
-    RateLimitedByWorkable,
-    WorkableClient,
-    retry_after_seconds,
-)
+from workable.client import WorkableClient
 
 TOKEN = "wk-client-test-token-55aa"
 SPI = "https://acme.workable.com/spi/v3"
@@ -120,7 +116,7 @@ def test_other_4xx_are_permanent(client, status, rejected):
 def test_429_is_transient_and_blocks_the_token(client, budget):
     responses.get(f"{SPI}/jobs", status=429, json={}, headers={"Retry-After": "7"})
 
-    with pytest.raises(RateLimitedByWorkable) as caught:
+    with pytest.raises(RateLimited) as caught:
         client.list_jobs()
 
     assert caught.value.retry_after == 7
@@ -129,7 +125,9 @@ def test_429_is_transient_and_blocks_the_token(client, budget):
 
 def test_retry_after_reads_seconds_dates_and_the_reset_header():
     def read(**headers: str) -> float | None:
-        return retry_after_seconds(requests.structures.CaseInsensitiveDict(headers))
+        return retry_after_seconds(
+            requests.structures.CaseInsensitiveDict(headers), "X-Rate-Limit-Reset"
+        )
 
     future = time.time() + 30
     date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(future))

@@ -3,7 +3,7 @@
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from workable.client import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
+from integrations.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 
 
 @pytest.mark.parametrize(
@@ -18,4 +18,4 @@ from workable.client import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
     ],
 )
 def test_it_reads_the_wait_and_caps_it_at_a_day(headers, expected):
-    assert retry_after_seconds(CaseInsensitiveDict(headers)) == expected
+    assert retry_after_seconds(CaseInsensitiveDict(headers), "X-Rate-Limit-Reset") == expected

@@ -18,6 +18,7 @@ from responses import matchers
 
 from assessments import lifecycle
 from integrations import inbound, outbox, services
+from integrations.http import USER_AGENT
 from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
 from tests.workable.delivery_support import (
     CALLBACK_URL,
@@ -32,7 +33,6 @@ from tests.workable.delivery_support import (
     run,
 )
 from workable import deliveries
-from workable.client import USER_AGENT
 from workable.invitations import invitation_refs
 from workable.tasks import send_delivery
 

@@ -23,7 +23,9 @@ from django.utils import timezone
 
 from assessments.models import CandidateAssessment
 from integrations import inbound, outbox
+from integrations.http import RateBudget
 from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.ratelimit import limiter_key
 from integrations.transport import Exchange
 from tests.factories import AccountFactory
 from tests.workable.delivery_support import (
@@ -33,9 +35,7 @@ from tests.workable.delivery_support import (
     reload,
     run,
 )
-from workable import deliveries
 from workable.invitations import invitation_refs
-from workable.ratelimit import token_key
 from workable.tasks import send_delivery
 
 State = Delivery.State
@@ -89,7 +89,7 @@ def test_one_task_sends_every_due_delivery_of_its_integration_over_one_session(i
     [other] = invite_more(invited, 1, integration=other_integration)
     accept_callbacks()
 
-    with mock.patch("workable.client.requests.Session", wraps=requests.Session) as sessions:
+    with mock.patch("integrations.http.requests.Session", wraps=requests.Session) as sessions:
         assert run(Delivery.objects.get(pk=statuses[2])) == "succeeded"
 
     sent = Delivery.objects.filter(pk__in=statuses)
@@ -193,16 +193,14 @@ class FixedDelay:
         raise AssertionError("not expected")
 
 
-def test_a_slot_a_moment_away_is_waited_for_in_place(settings):
-    settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS = 0.5
-
+def test_a_slot_a_moment_away_is_waited_for_in_place():
     near = FixedDelay(0.05)
-    deliveries.DeliveryBudget(token_key(WORKABLE_TOKEN), near).take()  # waits: no Postponed
+    RateBudget(limiter_key(WORKABLE_TOKEN), near, max_wait=0.5).take()  # waits: no Postponed
 
     far = FixedDelay(2.0)
     before = timezone.now()
     with pytest.raises(outbox.Postponed) as postponed:
-        deliveries.DeliveryBudget(token_key(WORKABLE_TOKEN), far).take()
+        RateBudget(limiter_key(WORKABLE_TOKEN), far, max_wait=0.5).take()
     assert postponed.value.until >= before + datetime.timedelta(seconds=2)
     # and the limiter was told not to take a slot further off than the wait
     assert near.max_waits == far.max_waits == [0.5]

@@ -1,12 +1,14 @@
-"""Workable's request limit per account token (contract §5), shared by every worker process.
+"""A partner's request limit per credential, shared by every worker process.
 
-Workable allows 10 requests per 10 seconds per token. Each request first reserves a send time
-("slot") in a log shared by all processes. A caller may refuse a slot further off than it is
+A provider states its `Rate` (so many requests per window) and a key prefix of its own; the key
+is a hash of the credential (`limiter_key`). Each request first reserves a send time ("slot") in
+a log shared by all processes. A caller may refuse a slot further off than it is
 willing to wait (`max_wait`): the slot is then not taken, and its delay tells the caller when to
 come back (a delivery waits in the database until then), so nobody holds slots it may be late
 for. The log holds at most `limit` slots
 in any window of `window + margin` seconds; the margin absorbs the time between a slot and the
-request's arrival at Workable, so Workable never counts more than `limit` in its own window.
+request's arrival at the partner, so the partner never counts more than `limit` in its own
+window.
 
 Slots are appended in non-decreasing order: a new slot is the latest of now, the end of a block
 (a 429's Retry-After) and the `limit`-th latest slot plus the window. So any `limit + 1`
@@ -15,7 +17,7 @@ consecutive slots span at least the window, whatever the number of processes.
 With REDIS_URL the log is a Redis sorted set updated by one Lua script (atomic, timed by the
 Redis clock, shared across machines). The embedded default keeps it in a file under VAR_DIR
 behind an exclusive lock, which holds across the processes of one machine. Keys are a hash of
-the token, never the token.
+the credential, never the credential.
 """
 
 from __future__ import annotations
@@ -33,8 +35,6 @@ from typing import Protocol
 
 import redis
 from django.conf import settings
-
-KEY_PREFIX = "workable:rate"
 
 RESERVE_SCRIPT = """
 local clock = redis.call('TIME')
@@ -77,23 +77,17 @@ return tostring(blocked_until)
 """
 
 
-def token_key(token: str) -> str:
-    """The limiter's name for a token: a hash, so the token itself is never stored or shown."""
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
+def limiter_key(credential: str) -> str:
+    """The limiter's name for a credential: a hash, so it is never stored or shown."""
+    return hashlib.sha256(credential.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
 class Rate:
+    """At most `limit` requests in any `window` seconds (a provider adds its own margin)."""
+
     limit: int
     window: float
-
-    @classmethod
-    def from_settings(cls) -> Rate:
-        return cls(
-            limit=settings.WORKABLE_RATE_LIMIT_REQUESTS,
-            window=settings.WORKABLE_RATE_LIMIT_WINDOW_SECONDS
-            + settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS,
-        )
 
 
 class RateLimiter(Protocol):
@@ -104,19 +98,22 @@ class RateLimiter(Protocol):
         """
 
     def block(self, key: str, seconds: float) -> None:
-        """No slot for `key` earlier than `seconds` from now (Workable said 429)."""
+        """No slot for `key` earlier than `seconds` from now (the partner said 429)."""
 
 
 class RedisRateLimiter:
-    def __init__(self, client: redis.Redis, rate: Rate) -> None:
+    """The log in a Redis sorted set per key, `<prefix>:<key>:slots`, and its block."""
+
+    def __init__(self, client: redis.Redis, rate: Rate, prefix: str) -> None:
         self.client = client
         self.rate = rate
+        self.prefix = prefix
         self._reserve = client.register_script(RESERVE_SCRIPT)
         self._block = client.register_script(BLOCK_SCRIPT)
 
     def reserve(self, key: str, max_wait: float | None = None) -> float:
         slot, now = self._reserve(
-            keys=[f"{KEY_PREFIX}:{key}:slots", f"{KEY_PREFIX}:{key}:blocked"],
+            keys=[f"{self.prefix}:{key}:slots", f"{self.prefix}:{key}:blocked"],
             args=[
                 self.rate.limit,
                 self.rate.window,
@@ -127,7 +124,7 @@ class RedisRateLimiter:
         return max(0.0, float(slot) - float(now))
 
     def block(self, key: str, seconds: float) -> None:
-        self._block(keys=[f"{KEY_PREFIX}:{key}:blocked"], args=[max(0.0, seconds)])
+        self._block(keys=[f"{self.prefix}:{key}:blocked"], args=[max(0.0, seconds)])
 
 
 @dataclass
@@ -194,13 +191,20 @@ class FileRateLimiter:
 
 
 @cache
-def _limiter(redis_url: str, var_dir: str, rate: Rate) -> RateLimiter:
+def _redis(redis_url: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+
+
+@cache
+def _limiter(redis_url: str, var_dir: str, prefix: str, rate: Rate) -> RateLimiter:
     if redis_url:
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
-        return RedisRateLimiter(client, rate)
-    return FileRateLimiter(Path(var_dir) / "ratelimit", rate)
+        return RedisRateLimiter(_redis(redis_url), rate, prefix)
+    return FileRateLimiter(Path(var_dir) / "ratelimit" / prefix.replace(":", "-"), rate)
 
 
-def get_rate_limiter() -> RateLimiter:
-    """This process's limiter for the configured store and rate (one Redis pool per process)."""
-    return _limiter(settings.REDIS_URL, str(settings.VAR_DIR), Rate.from_settings())
+def get_rate_limiter(prefix: str, rate: Rate) -> RateLimiter:
+    """This process's limiter for `prefix` at `rate` on the configured store.
+
+    One Redis connection pool per process, whatever the number of providers and rates.
+    """
+    return _limiter(settings.REDIS_URL, str(settings.VAR_DIR), prefix, rate)
