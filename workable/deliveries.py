@@ -251,10 +251,24 @@ def _lookups(batch: list[Delivery]) -> dict[int, tuple[str, str]]:
     return {pk: (email, shortcode or "") for pk, email, shortcode in rows}
 
 
+def _matches(candidate: dict[str, Any], email: str, shortcode: str) -> bool:
+    """Is this search hit our candidate: the same email (case aside) and, if known, job?"""
+    if str(candidate.get("email") or "").strip().casefold() != email.strip().casefold():
+        return False
+    if not shortcode:
+        return True
+    job = candidate.get("job")
+    job_shortcode = str(job.get("shortcode") or "") if isinstance(job, dict) else ""
+    return job_shortcode.casefold() == shortcode.casefold()
+
+
 def _candidate_id(client: WorkableClient, delivery: Delivery, lookup: Lookup) -> str:
     """Workable's id of the candidate, found by email and job once and kept for the others.
 
-    Kept in `lookup` for the rest of this batch, and in the database when the batch ends.
+    A search hit counts only when its email and (when known) its job are the candidate's: a
+    search that finds only others is "not found yet" (retried, and in the end the failure's
+    reason), and nothing is written to anyone else. Kept in `lookup` for the rest of this
+    batch, and in the database when the batch ends.
     """
     if delivery.remote_ref:
         return delivery.remote_ref
@@ -264,9 +278,15 @@ def _candidate_id(client: WorkableClient, delivery: Delivery, lookup: Lookup) ->
         return delivery.remote_ref
     email, shortcode = lookup.emails_and_jobs[candidate_assessment_id]
     found = client.find_candidates(email=email, shortcode=shortcode)
-    candidate_id = str(found[0].get("id") or "") if found else ""
+    match = next((hit for hit in found if _matches(hit, email, shortcode)), None)
+    candidate_id = str(match.get("id") or "") if match is not None else ""
     if not candidate_id:
         job = f" in job {shortcode}" if shortcode else ""
+        if found:
+            raise TransientError(
+                f"Workable's search found {len(found)} candidate(s), none with this candidate's "
+                f"email{job}; nothing was written to them."
+            )
         raise TransientError(f"Workable has no candidate with this email{job} yet.")
     delivery.remote_ref = lookup.found_ids[candidate_assessment_id] = candidate_id
     return candidate_id

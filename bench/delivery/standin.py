@@ -67,7 +67,9 @@ class StandIn:
         if status == 500:
             return reply({"error": "Internal error"}, 500)
         if request.method == "GET" and request.path.endswith("/candidates"):
-            return reply({"candidates": [{"id": f"cand-{request.args.get('email', '')}"}]})
+            email, shortcode = request.args.get("email", ""), request.args.get("shortcode", "")
+            hit = {"id": f"cand-{email}", "email": email, "job": {"shortcode": shortcode}}
+            return reply({"candidates": [hit]})
         if request.path.endswith("/comments"):
             return reply({"id": "comment-1"}, 201)
         return reply({})

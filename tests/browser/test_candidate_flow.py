@@ -94,7 +94,12 @@ def workable(httpserver: HTTPServer, settings: Any, tmp_path: Path) -> HTTPServe
 
     def answer(request: Request) -> Response:
         if request.path.endswith("/candidates"):
-            return Response('{"candidates": [{"id": "ce4f2"}]}', content_type="application/json")
+            hit = {
+                "id": "ce4f2",
+                "email": request.args.get("email", ""),
+                "job": {"shortcode": request.args.get("shortcode", "")},
+            }
+            return Response(json.dumps({"candidates": [hit]}), content_type="application/json")
         if request.path.endswith("/comments"):
             return Response('{"id": "c1"}', status=201, content_type="application/json")
         return Response("{}", content_type="application/json")

@@ -104,8 +104,10 @@ class StandIn:
             if answer is not None:
                 return answer
         if request.method == "GET" and request.path.endswith("/candidates"):
-            email = request.args.get("email", "")
-            return json_response({"candidates": [{"id": f"cand-{email}"}]})
+            # Workable's search by email and job answers that job's candidate with that email
+            email, shortcode = request.args.get("email", ""), request.args.get("shortcode", "")
+            hit = {"id": f"cand-{email}", "email": email, "job": {"shortcode": shortcode}}
+            return json_response({"candidates": [hit]})
         if request.path.endswith("/comments"):
             return json_response({"id": "comment-1"}, status=201)
         return json_response({})

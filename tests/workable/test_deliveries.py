@@ -50,10 +50,13 @@ def callback(
     return responses.put(CALLBACK_URL, status=status, json={}, headers=headers, match=matches)
 
 
+JANE = {"id": CANDIDATE_ID, "email": "jane.doe@example.com", "job": {"shortcode": "A1B2C3"}}
+
+
 def candidate_lookup() -> responses.BaseResponse:
     return responses.get(
         f"{SPI}/candidates",
-        json={"candidates": [{"id": CANDIDATE_ID, "email": "jane.doe@example.com"}]},
+        json={"candidates": [JANE]},
         match=[
             matchers.header_matcher(AUTH),
             matchers.query_param_matcher({"email": "jane.doe@example.com", "shortcode": "A1B2C3"}),
