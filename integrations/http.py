@@ -348,11 +348,13 @@ class ProviderClient:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
         authorize: bool = True,
     ) -> Answer:
         """Send one request (two when a 401 renews the access token); the answer or an error.
 
-        `authorize=False` leaves the Authorization header to the caller (e.g. a token request).
+        `authorize=False` leaves the Authorization header to the caller: its `headers`, or HTTP
+        Basic `auth` (a token request with the client id and secret).
         """
         described = f"{method} {loggable_url(url)}"
         renewed = False
@@ -369,6 +371,7 @@ class ProviderClient:
                 json=json,
                 data=data,
                 headers=request_headers,
+                auth=auth,
             )
             if (
                 response.status_code == 401
