@@ -83,7 +83,8 @@ def _fake_workable() -> None:
     """Workable answering only requests that carry acme's token."""
     auth = matchers.header_matcher({"Authorization": f"Bearer {ACME_TOKEN}"})
     responses.put(CALLBACK_URL, json={}, match=[auth])
-    responses.get(f"{SPI}/candidates", json={"candidates": [{"id": CANDIDATE_ID}]}, match=[auth])
+    jane = {"id": CANDIDATE_ID, "email": "jane.doe@example.com", "job": {"shortcode": "A1B2C3"}}
+    responses.get(f"{SPI}/candidates", json={"candidates": [jane]}, match=[auth])
     responses.post(
         f"{SPI}/candidates/{CANDIDATE_ID}/comments",
         json={"id": "note1"},

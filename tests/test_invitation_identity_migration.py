@@ -199,7 +199,11 @@ def test_migrated_invitations_keep_delivering(old_schema):
     auth = matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"})
     responses.get(
         f"{SPI}/candidates",
-        json={"candidates": [{"id": "ce4f2", "email": "lee@example.com"}]},
+        json={
+            "candidates": [
+                {"id": "ce4f2", "email": "lee@example.com", "job": {"shortcode": "A1B2C3"}}
+            ]
+        },
         match=[
             auth,
             matchers.query_param_matcher({"email": "lee@example.com", "shortcode": "A1B2C3"}),

@@ -19,6 +19,7 @@ from tests.workable.delivery_support import (
     reload,
     run,
 )
+from workable.invitations import invitation_refs
 
 State = Delivery.State
 Kind = Delivery.Kind
@@ -129,11 +130,13 @@ def test_without_a_known_job_the_email_alone_decides(invited):
         inbound.InvitationRequest(
             assessment=invited.assessment,
             email="sam.poe@example.com",
-            callback_url="https://acme.workable.com/spi/v3/assessments/nojob/results",
+            refs=invitation_refs(
+                callback_url="https://acme.workable.com/spi/v3/assessments/nojob/results",
+                job_shortcode="",
+                job_title="",
+            ),
             first_name="Sam",
             last_name="Poe",
-            job_shortcode="",
-            job_title="",
         ),
     )
     invited.candidate_assessment = outcome.candidate_assessment
