@@ -9,14 +9,10 @@ unchanged through the provider's fields and keep delivering.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import responses
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from pytest_django.fixtures import Settings
 from responses import matchers
 
@@ -25,6 +21,7 @@ from harver_integration.crypto import SecretDecryptionError, generate_key
 from integrations import services
 from integrations.models import AtsCredential, Delivery, Integration, SecretHint
 from tests import factories
+from tests.migration_support import schema_before
 from tests.workable.delivery_support import (
     CALLBACK_URL,
     CANDIDATE_ID,
@@ -50,24 +47,6 @@ VERIFICATION = {
 }
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-def _before_migration() -> list[tuple[str, str]]:
-    node = MigrationExecutor(connection).loader.graph.node_map[MIGRATION]
-    return sorted(parent.key for parent in node.parents if parent.key[0] == MIGRATION[0])
-
-
-@contextmanager
-def schema_before_the_migration() -> Iterator[Any]:
-    """The database as it was before generic credentials (the apps of that state, to write old
-    rows with); migrated to the latest state on leaving."""
-    targets = _before_migration()
-    MigrationExecutor(connection).migrate(targets)
-    try:
-        yield MigrationExecutor(connection).loader.project_state(targets).apps
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _store_as_today(old_apps: Any, integration: Integration, **columns: Any) -> None:
@@ -120,7 +99,7 @@ def test_todays_workable_credentials_survive_the_migration_and_keep_delivering(
     assert sorted(held.values_list("kind", flat=True)) == ["comment", "field", "field", "status"]
     held_ids = list(held.values_list("pk", flat=True))
 
-    with schema_before_the_migration() as old_apps:
+    with schema_before(MIGRATION) as old_apps:
         # ... and credentials stored as today: acme's and northwind's token under the key in use
         # then, lost's under a key that is then lost; fresh has none yet
         _store_as_today(

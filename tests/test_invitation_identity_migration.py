@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 import responses
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from responses import matchers
 
 from assessments import lifecycle
 from integrations import inbound, services
 from integrations.models import AtsInvitation, Delivery, Integration
+from tests.migration_support import latest, migrate, schema_before, state_before
 from workable.invitations import invitation_refs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,28 +26,15 @@ SPI = "https://acme.workable.com/spi/v3"
 CALLBACK = "https://acme.workable.com/spi/v3/assessments/{}/results"
 
 
-def migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
-def latest() -> list[tuple[str, str]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
 def before() -> list[tuple[str, str]]:
-    node = MigrationExecutor(connection).loader.graph.node_map[MIGRATION]
-    return sorted(parent.key for parent in node.parents if parent.key[0] == MIGRATION[0])
+    return state_before(MIGRATION)
 
 
 @pytest.fixture
 def old_schema() -> Iterator[Any]:
     """The models as they were before 0008; the schema is brought back up to date afterwards."""
-    try:
-        yield migrate(before())
-    finally:
-        migrate(latest())
+    with schema_before(MIGRATION) as apps:
+        yield apps
 
 
 def make_rows(apps: Any) -> dict[str, Any]:
