@@ -24,9 +24,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.admin_scope import AccountScopedAdmin
 from harver_integration.admin_helpers import TwoStateFilter
-from integrations import admin_verification, admin_views, outbox, services
+from integrations import admin_verification, admin_views, services
 from integrations.admin_deliveries import FailingFilter, delivery_health
 from integrations.models import AtsCredential, Integration, UnreadableSecretError
+from integrations.outbox import health
 
 AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
 LAST_ERROR_CHARS = 60
@@ -108,7 +109,7 @@ class IntegrationAdmin(AccountScopedAdmin):
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
-        return outbox.with_delivery_health(super().get_queryset(request))
+        return health.with_delivery_health(super().get_queryset(request))
 
     def get_urls(self) -> list[URLPattern]:
         get, post = ("GET",), ("POST",)

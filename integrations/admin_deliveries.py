@@ -3,8 +3,9 @@
 Read-only by design: a delivery is a record of what we owed and what the ATS answered. The two
 things an admin may do are replays, each behind a confirmation page that says how many
 deliveries it will send: one delivery, or every failed delivery of an integration since a date.
-The integration list gets a health column and a "failing" filter from `outbox.with_delivery_health`
-(annotations, so the list costs the same number of queries however many integrations it shows).
+The integration list gets a health column and a "failing" filter from
+`outbox.health.with_delivery_health` (annotations, so the list costs the same number of queries
+however many integrations it shows).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from accounts.admin_scope import (
 )
 from assessments.models import CandidateAssessment
 from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
-from integrations import outbox
 from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.outbox import requeue
 
 TEMPLATE_DIR = "admin/integrations/delivery"
 TIMELINE_LIMIT = 200
@@ -57,7 +58,7 @@ class FailingFilter(TwoStateFilter):
 
 @admin.display(description="deliveries")
 def delivery_health(integration: Integration) -> str:
-    """Last success and failed attempts in 24 h, from `outbox.with_delivery_health`."""
+    """Last success and failed attempts in 24 h, from `outbox.health.with_delivery_health`."""
     last_success = getattr(integration, "delivery_last_success", None)
     failures = getattr(integration, "delivery_failures_24h", 0) or 0
     success = f"last success {timesince(last_success)} ago" if last_success else "no success yet"
@@ -179,7 +180,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
         context = dict(extra_context or {})
         delivery = self.get_object(request, object_id)
         context["may_replay"] = self.may_replay(request) and (
-            delivery.state in outbox.REPLAYABLE_STATES
+            delivery.state in requeue.REPLAYABLE_STATES
         )
         context["replay_url"] = reverse("admin:integrations_delivery_replay", args=[delivery.pk])
         return super().change_view(request, object_id, form_url, context)
@@ -263,7 +264,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
         if not self.may_replay(request):
             raise PermissionDenied
         change_url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
-        if delivery.state not in outbox.REPLAYABLE_STATES:
+        if delivery.state not in requeue.REPLAYABLE_STATES:
             messages.error(
                 request,
                 f"Only failed or succeeded deliveries can be replayed; this one is "
@@ -271,7 +272,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
             )
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
-            if outbox.replay(delivery):
+            if requeue.replay(delivery):
                 messages.success(request, f"Delivery {delivery.pk} will be sent again now.")
             else:
                 messages.warning(request, "The delivery changed meanwhile; nothing was replayed.")
@@ -296,9 +297,9 @@ class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
         since = None
         if form.is_valid():
             since = form.since_moment()
-            count = outbox.failed_since(integration, since).count()
+            count = requeue.failed_since(integration, since).count()
             if request.method == "POST" and data.get("confirm") == "yes":
-                replayed = outbox.replay_failed_since(integration, since)
+                replayed = requeue.replay_failed_since(integration, since)
                 messages.success(
                     request,
                     f"{replayed} failed delivery(ies) of the {integration} will be sent again.",

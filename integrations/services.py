@@ -17,7 +17,6 @@ from accounts.models import Account
 from assessments.models import Assessment
 from assessments.reports import ReportType
 from harver_integration.tokens import ATS_TOKEN, hash_token
-from integrations import outbox
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -26,6 +25,7 @@ from integrations.models import (
     ReportSettings,
     UnreadableSecretError,
 )
+from integrations.outbox import requeue
 from integrations.provider_types import Pattern
 from integrations.providers import Provider, get_provider
 
@@ -380,7 +380,7 @@ def enable_integration(integration: Integration) -> EnableOutcome:
             return EnableOutcome(enabled=False, problems=problems)
         locked.is_enabled = True
         locked.save(update_fields=["is_enabled", "updated_at"])
-        outbox.release(locked)
+        requeue.release(locked)
     integration.refresh_from_db()
     return EnableOutcome(enabled=True, problems=[])
 
@@ -390,4 +390,4 @@ def disable_integration(integration: Integration) -> None:
     with transaction.atomic():
         integration.is_enabled = False
         integration.save(update_fields=["is_enabled", "updated_at"])
-        outbox.hold(integration)
+        requeue.hold(integration)

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import inbound_events, outbox, services, token_reveal
+from integrations import inbound_events, services, token_reveal
 from integrations.models import Integration
+from integrations.outbox import requeue
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ def run_integration_setup(integration_id: int, minted_by: int | None = None) -> 
 @shared_task(ignore_result=True)
 def sweep_deliveries() -> None:
     """The delivery sweeper (beat): re-queue deliveries that are due, lost or stuck."""
-    counts = outbox.sweep()
-    if any(counts.values()):
+    counts = requeue.sweep()
+    if counts:
         logger.info("Delivery sweep: %s", counts)
 
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
-from integrations import outbox
 from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
+from integrations.outbox import health, requeue
+from integrations.outbox.outcomes import BatchOutcome
 from tests import factories
 from tests.admin_support import (  # noqa: F401 (fixtures)
     integration_url,
@@ -97,7 +98,7 @@ def test_replaying_one_delivery_asks_first_then_sends_exactly_one_attempt(admin_
     assert reload(delivery).state == State.PENDING
     with responses.RequestsMock() as mock:
         mock.put(CALLBACK_URL, json={})
-        assert run(delivery) == "succeeded"
+        assert run(delivery) == BatchOutcome.SUCCEEDED
         assert len(mock.calls) == 1
     assert reload(delivery).attempts.count() == 2
 
@@ -245,7 +246,7 @@ def test_replay_refuses_a_pending_delivery(admin_client, invited):
     )
 
     assert "Only failed or succeeded deliveries can be replayed" in response.content.decode()
-    assert not outbox.replay(pending)
+    assert not requeue.replay(pending)
 
 
 def test_integration_health_annotations_count_only_the_last_day(invited):
@@ -254,6 +255,6 @@ def test_integration_health_annotations_count_only_the_last_day(invited):
         started_at=timezone.now() - datetime.timedelta(days=2)
     )
 
-    annotated = outbox.with_delivery_health(Integration.objects.filter(pk=invited.integration.pk))
+    annotated = health.with_delivery_health(Integration.objects.filter(pk=invited.integration.pk))
 
     assert annotated.get().delivery_failures_24h == 0

@@ -18,6 +18,7 @@ from pytest_django.fixtures import Settings
 from harver_integration.crypto import generate_key
 from integrations import services
 from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.outbox.outcomes import BatchOutcome
 from tests.admin_support import integration_url, private_cache, staff_member  # noqa: F401
 from tests.workable.delivery_support import Setup, invited_fixture, run  # noqa: F401
 
@@ -95,7 +96,7 @@ def test_its_deliveries_fail_for_good_with_the_reason_and_flag_the_integration(
 
     # then it failed at once, naming the unreadable token, and nothing was sent
     pending.refresh_from_db()
-    assert (outcome, pending.state) == ("failed attempt", Delivery.State.FAILED)
+    assert (outcome, pending.state) == (BatchOutcome.FAILED_ATTEMPT, Delivery.State.FAILED)
     assert pending.last_error == UNREADABLE
     assert DeliveryAttempt.objects.get(delivery=pending).outcome == "permanent"
     assert len(responses.calls) == 0

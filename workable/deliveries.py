@@ -24,7 +24,6 @@ from django.db.models import Case, Value, When
 from assessments.lifecycle import STATUS_RANK, StatusChange
 from assessments.models import CandidateAssessment
 from harver_integration.crypto import SecretDecryptionError
-from integrations import outbox
 from integrations.http import RateBudget
 from integrations.models import (
     AssessmentFieldMapping,
@@ -34,6 +33,7 @@ from integrations.models import (
     Integration,
     ReportSettings,
 )
+from integrations.outbox import sending, writing
 from integrations.ratelimit import limiter_key
 from integrations.report_links import ReportLinks, report_links
 from integrations.transport import (
@@ -72,7 +72,7 @@ def record_status_change(invitation: AtsInvitation, change: StatusChange) -> lis
         links = _links(integration, candidate_assessment)
         deliveries.append(comment_delivery(candidate_assessment, links))
         deliveries.extend(field_deliveries(integration, candidate_assessment))
-    return outbox.add(integration, deliveries)
+    return writing.add(integration, deliveries)
 
 
 def record_repeated_invitation(invitation: AtsInvitation) -> list[Delivery]:
@@ -81,7 +81,7 @@ def record_repeated_invitation(invitation: AtsInvitation) -> list[Delivery]:
     if candidate_assessment.status != Status.COMPLETED:
         return []
     delivery = status_delivery(invitation, candidate_assessment, Status.COMPLETED)
-    return outbox.add(invitation.integration, [delivery])
+    return writing.add(invitation.integration, [delivery])
 
 
 def _links(integration: Integration, candidate_assessment: CandidateAssessment) -> ReportLinks:
@@ -320,7 +320,7 @@ def _writes_proven(credential: AtsCredential) -> None:
 
 
 @contextmanager
-def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.Sender]:
+def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending.Sender]:
     """The sender for a batch of `integration`'s deliveries: one token, one HTTP session.
 
     Credentials that cannot be used fail each delivery with the reason (a permanent error; a

@@ -4,11 +4,11 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from integrations import outbox
+from integrations.outbox import sending
 from workable import deliveries
 
 
 @shared_task(bind=True, ignore_result=True)
 def send_delivery(self: Task[Any, Any], delivery_id: int) -> None:
     """Send this delivery and the other due ones of its integration (safe to run twice)."""
-    outbox.process(delivery_id, deliveries.connect, task_id=self.request.id or "")
+    sending.process(delivery_id, deliveries.connect, task_id=self.request.id or "")

@@ -24,7 +24,7 @@ from urllib3.util import parse_url
 
 from harver_integration.tokens import ATS_TOKEN, BASE62_ALPHABET
 from integrations.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
-from integrations.outbox import retry_delay
+from integrations.outbox.recording import retry_delay
 from workable.callbacks import callback_url_problem
 
 DEFAULT_ALLOW_LIST = override_settings(

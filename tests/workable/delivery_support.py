@@ -13,8 +13,10 @@ from django.utils import timezone
 from assessments import lifecycle
 from assessments.models import Assessment, CandidateAssessment
 from assessments.reports import ReportType
-from integrations import inbound, outbox, services
+from integrations import inbound, services
 from integrations.models import Delivery, Integration
+from integrations.outbox import sending
+from integrations.outbox.outcomes import BatchOutcome
 from tests.factories import AccountFactory, AssessmentFactory, ready_integration
 from workable import deliveries
 from workable.invitations import invitation_refs
@@ -109,10 +111,10 @@ def invited_fixture(db: None, settings: Any, tmp_path: Any) -> Setup:
     return Setup(integration, assessment, candidate_assessment)
 
 
-def run(delivery: Delivery) -> str:
+def run(delivery: Delivery) -> BatchOutcome:
     """What one worker run of the delivery's task does (ignoring whether it is due)."""
     make_due(delivery)
-    return outbox.process(delivery.pk, deliveries.connect, task_id="task-1")
+    return sending.process(delivery.pk, deliveries.connect, task_id="task-1")
 
 
 def make_due(delivery: Delivery) -> None:

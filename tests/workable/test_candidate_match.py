@@ -13,6 +13,7 @@ from responses import matchers
 
 from integrations import inbound
 from integrations.models import Delivery
+from integrations.outbox.outcomes import BatchOutcome
 from tests.workable.delivery_support import (
     SPI,
     invited_fixture,  # noqa: F401
@@ -60,7 +61,7 @@ def test_the_first_hit_with_another_email_is_passed_over_for_the_candidate(invit
     writes()
     [note] = invited.deliveries(kind=Kind.COMMENT)
 
-    assert run(note) == "succeeded"
+    assert run(note) == BatchOutcome.SUCCEEDED
 
     assert written_to() == {"jane"}
 
@@ -71,7 +72,7 @@ def test_the_email_matches_whatever_its_case(invited):
     search(hit("jane", "Jane.Doe@Example.COM"))
     writes()
 
-    assert run(invited.deliveries(kind=Kind.COMMENT)[0]) == "succeeded"
+    assert run(invited.deliveries(kind=Kind.COMMENT)[0]) == BatchOutcome.SUCCEEDED
 
     assert written_to() == {"jane"}
 
@@ -94,10 +95,10 @@ def test_no_note_or_field_reaches_a_candidate_that_does_not_match(invited, setti
     note = invited.deliveries(kind=Kind.COMMENT)[0]
 
     # not found yet: retried
-    assert run(note) == "failed attempt"
+    assert run(note) == BatchOutcome.FAILED_ATTEMPT
     assert reload(note).state == State.PENDING
     # and in the end a failure that says why
-    assert run(note) == "failed attempt"
+    assert run(note) == BatchOutcome.FAILED_ATTEMPT
 
     note = reload(note)
     assert note.state == State.FAILED
@@ -117,7 +118,7 @@ def test_an_empty_search_is_not_found_yet(invited):
     writes()
     note = invited.deliveries(kind=Kind.COMMENT)[0]
 
-    assert run(note) == "failed attempt"
+    assert run(note) == BatchOutcome.FAILED_ATTEMPT
 
     assert reload(note).last_error == "Workable has no candidate with this email in job A1B2C3 yet."
     assert written_to() == set()
@@ -148,7 +149,7 @@ def test_without_a_known_job_the_email_alone_decides(invited):
     )
     writes()
 
-    assert run(invited.deliveries(kind=Kind.COMMENT)[0]) == "succeeded"
+    assert run(invited.deliveries(kind=Kind.COMMENT)[0]) == BatchOutcome.SUCCEEDED
 
     assert lookup.call_count == 1
     assert written_to() == {"sam"}

@@ -17,9 +17,11 @@ from django.utils import timezone
 from responses import matchers
 
 from assessments import lifecycle
-from integrations import inbound, outbox, services
+from integrations import inbound, services
 from integrations.http import USER_AGENT
 from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
+from integrations.outbox import publishing, requeue, sending
+from integrations.outbox.outcomes import BatchOutcome
 from tests.workable.delivery_support import (
     CALLBACK_URL,
     CANDIDATE_ID,
@@ -152,7 +154,7 @@ def test_it_sends_the_status_put_with_the_token_and_records_the_attempt(invited)
     [pending] = invited.deliveries()
     callback(body={"status": "pending"})
 
-    assert run(pending) == "succeeded"
+    assert run(pending) == BatchOutcome.SUCCEEDED
 
     pending = reload(pending)
     assert pending.state == State.SUCCEEDED
@@ -179,7 +181,7 @@ def test_it_posts_the_note_as_the_chosen_author_after_finding_the_candidate(invi
         ],
     )
 
-    assert run(comment) == "succeeded"
+    assert run(comment) == BatchOutcome.SUCCEEDED
 
     assert (lookup.call_count, post.call_count) == (1, 1)
     # and the candidate's id is kept for the field writes, which need no second lookup
@@ -205,12 +207,12 @@ def test_it_writes_each_mapped_field_in_one_batch_with_one_candidate_lookup(invi
     first, second = invited.deliveries(kind=Kind.FIELD)
 
     # one task run takes every due delivery of the integration, the named one first
-    assert run(first) == "succeeded"
+    assert run(first) == BatchOutcome.SUCCEEDED
 
     assert reload(second).state == State.SUCCEEDED
     assert [write.call_count for write in writes] == [1, 1]
     assert lookup.call_count == 1
-    assert run(second) == "not claimed"
+    assert run(second) == BatchOutcome.NOT_CLAIMED
 
 
 @responses.activate
@@ -220,7 +222,7 @@ def test_a_task_delivered_twice_after_success_sends_nothing(invited):
     [comment] = invited.deliveries(kind=Kind.COMMENT)
     candidate_lookup()
     post = responses.post(f"{SPI}/candidates/{CANDIDATE_ID}/comments", json={"id": "n"})
-    assert run(comment) == "succeeded"
+    assert run(comment) == BatchOutcome.SUCCEEDED
 
     # when its task message is delivered again
     send_delivery.apply(args=(comment.pk,))
@@ -247,7 +249,7 @@ def test_it_retries_5xx_on_the_schedule_then_succeeds(invited, settings):
         pending = reload(pending)
         delays.append((pending.next_attempt_at - before).total_seconds())
 
-    assert outcomes == ["failed attempt"] * 3 + ["succeeded"]
+    assert outcomes == [BatchOutcome.FAILED_ATTEMPT] * 3 + [BatchOutcome.SUCCEEDED]
     assert pending.state == State.SUCCEEDED
     attempts = list(pending.attempts.values_list("number", "outcome", "http_status"))
     assert attempts == [
@@ -273,9 +275,9 @@ def test_it_fails_after_the_whole_schedule(invited, settings):
     assert pending.attempt_count == 3 == len(settings.DELIVERY_RETRY_SCHEDULE) + 1
     assert "HTTP 500" in pending.last_error
     # and nothing more is sent
-    assert run(pending) == "not claimed"
+    assert run(pending) == BatchOutcome.NOT_CLAIMED
     assert len(responses.calls) == 3
-    assert outcomes == ["failed attempt"] * 3
+    assert outcomes == [BatchOutcome.FAILED_ATTEMPT] * 3
 
 
 @responses.activate
@@ -283,7 +285,7 @@ def test_it_stops_at_once_on_a_permanent_error(invited):
     [pending] = invited.deliveries()
     callback(status=422, body=None).json = {"error": "Invalid status"}
 
-    assert run(pending) == "failed attempt"
+    assert run(pending) == BatchOutcome.FAILED_ATTEMPT
 
     pending = reload(pending)
     assert pending.state == State.FAILED
@@ -345,7 +347,7 @@ def test_429_honours_retry_after_for_the_delivery_and_the_token(invited):
     # and every other request with that token waits too, without being sent or counted
     invited.complete()
     [completed] = invited.deliveries(kind=Kind.STATUS, rank=2)
-    assert run(completed) == "postponed"
+    assert run(completed) == BatchOutcome.POSTPONED
     completed = reload(completed)
     assert completed.next_attempt_at >= before + datetime.timedelta(seconds=39)
     assert completed.attempt_count == 0
@@ -368,7 +370,7 @@ def test_the_rate_limit_postpones_instead_of_sending(invited, settings):
 
     # then the third waits in the database for the window to have room; nothing was sent
     # beyond the limit, and it holds no slot it might be late for
-    assert results == ["succeeded", "succeeded", "postponed"]
+    assert results == [BatchOutcome.SUCCEEDED, BatchOutcome.SUCCEEDED, BatchOutcome.POSTPONED]
     assert len(responses.calls) == 2
     comment = invited.deliveries(kind=Kind.COMMENT)[0]
     assert comment.next_attempt_at > timezone.now() + datetime.timedelta(seconds=5)
@@ -384,11 +386,11 @@ def test_a_stale_pending_after_completed_is_dropped_not_sent(invited):
     invited.complete()
     [pending, completed] = invited.deliveries(kind=Kind.STATUS)
     callback(body=completed.payload)
-    assert run(completed) == "succeeded"
+    assert run(completed) == BatchOutcome.SUCCEEDED
 
     # when a late pending comes round after all (a retry or a replay put it back in the queue)
     Delivery.objects.filter(pk=pending.pk).update(state=State.PENDING)
-    assert run(pending) == "dropped"
+    assert run(pending) == BatchOutcome.DROPPED
 
     # then it never reached Workable
     pending = reload(pending)
@@ -404,7 +406,7 @@ def test_a_pending_not_yet_sent_is_dropped_as_soon_as_completed_is_recorded(invi
 
     assert (pending.state, completed.state) == (State.DROPPED, State.PENDING)
     assert "newer status (Status completed)" in pending.last_error
-    assert run(pending) == "not claimed"
+    assert run(pending) == BatchOutcome.NOT_CLAIMED
 
 
 def test_a_newer_status_waits_while_an_older_one_is_being_sent(invited):
@@ -414,7 +416,7 @@ def test_a_newer_status_waits_while_an_older_one_is_being_sent(invited):
         state=State.SENDING, locked_until=timezone.now() + datetime.timedelta(seconds=60)
     )
 
-    assert run(completed) == "waiting for an older status"
+    assert run(completed) == BatchOutcome.WAITING_FOR_OLDER_STATUS
     assert reload(completed).state == State.PENDING
 
 
@@ -438,14 +440,14 @@ def test_disabling_holds_and_enabling_releases(invited, django_capture_on_commit
     assert {d.state for d in invited.deliveries()} == {State.PENDING, State.DROPPED}
     assert len(callbacks) == 1
     [_, completed] = invited.deliveries(kind=Kind.STATUS)
-    assert run(completed) == "succeeded"
+    assert run(completed) == BatchOutcome.SUCCEEDED
 
 
 def test_a_delivery_claimed_after_disabling_is_held(invited):
     [pending] = invited.deliveries()
     Integration.objects.filter(pk=invited.integration.pk).update(is_enabled=False)
 
-    assert run(pending) == "held"
+    assert run(pending) == BatchOutcome.HELD
     assert reload(pending).state == State.HELD
 
 
@@ -459,7 +461,7 @@ def test_replaying_a_failed_delivery_sends_exactly_one_new_attempt(invited):
 
     # when an admin replays it and Workable now answers 200
     responses.replace(responses.PUT, CALLBACK_URL, status=200, json={})
-    assert outbox.replay(reload(pending))
+    assert requeue.replay(reload(pending))
     run(pending)
 
     # then exactly one new attempt was made and it succeeded
@@ -481,8 +483,8 @@ def test_replaying_failed_since_counts_only_failed_ones_after_the_date(invited):
     Delivery.objects.filter(pk=other.pk).update(state=State.SUCCEEDED, finished_at=now)
     since = now - datetime.timedelta(days=1)
 
-    assert outbox.failed_since(invited.integration, since).count() == 1
-    assert outbox.replay_failed_since(invited.integration, since) == 1
+    assert requeue.failed_since(invited.integration, since).count() == 1
+    assert requeue.replay_failed_since(invited.integration, since) == 1
     assert reload(recent).state == State.PENDING
     assert reload(old).state == State.FAILED
 
@@ -492,23 +494,23 @@ def test_the_sweeper_retakes_a_delivery_whose_worker_died(invited):
     # given a worker that claimed the delivery and died mid-send
     [pending] = invited.deliveries()
     make_due(pending)
-    assert [claimed.pk for claimed in outbox.claim(pending.pk)] == [pending.pk]
+    assert [claimed.pk for claimed in sending.claim(pending.pk)] == [pending.pk]
     Delivery.objects.filter(pk=pending.pk).update(
         locked_until=timezone.now() - datetime.timedelta(seconds=1)
     )
 
     # when the sweeper runs (its publishing is not run inline here)
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
-        counts = outbox.sweep()
+        counts = requeue.sweep()
 
     # then the lost attempt is recorded and the delivery is due again, and then sent
-    assert counts["reclaimed"] == 1
+    assert counts.reclaimed == 1
     apply_async.assert_called_once_with(args=(pending.pk,), retry=False)
     pending = reload(pending)
     assert pending.state == State.PENDING
     assert pending.attempts.get().outcome == "interrupted"
     callback()
-    assert run(pending) == "succeeded"
+    assert run(pending) == BatchOutcome.SUCCEEDED
     assert pending.attempts.count() == 2
 
 
@@ -520,28 +522,28 @@ def test_the_sweeper_publishes_due_deliveries_whose_task_was_lost(invited, setti
     Delivery.objects.filter(pk=pending.pk).update(enqueued_at=None)
 
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
-        first = outbox.sweep()
+        first = requeue.sweep()
         Delivery.objects.filter(pk=pending.pk).update(
             enqueued_at=long_ago, next_attempt_at=long_ago
         )
-        second = outbox.sweep()
-        third = outbox.sweep()
+        second = requeue.sweep()
+        third = requeue.sweep()
 
-    assert (first["published"], second["published"], third["published"]) == (1, 1, 0)
+    assert (first.published, second.published, third.published) == (1, 1, 0)
     assert [c.kwargs["args"] for c in apply_async.call_args_list] == [(pending.pk,)] * 2
 
 
 def test_a_broker_that_is_down_leaves_the_delivery_to_the_sweeper(invited, monkeypatch):
-    monkeypatch.setattr(outbox._Broker, "down_until", 0.0)
+    monkeypatch.setattr(publishing._Broker, "down_until", 0.0)
     [pending] = invited.deliveries()
     with mock.patch.object(send_delivery, "apply_async", side_effect=ConnectionError("down")):
-        published = outbox.publish([outbox.Doorbell(pending.pk, "workable")])
+        published = publishing.publish([publishing.Doorbell(pending.pk, "workable")])
 
     assert published == 0
     assert reload(pending).enqueued_at is None
     # and for a moment this process does not even try, so requests do not wait on the broker
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
-        assert outbox.publish([outbox.Doorbell(pending.pk, "workable")]) == 0
+        assert publishing.publish([publishing.Doorbell(pending.pk, "workable")]) == 0
     apply_async.assert_not_called()
 
 
@@ -609,9 +611,9 @@ def test_a_postponed_delivery_run_early_is_not_claimed(invited, settings):
     # given a delivery postponed by the rate limit
     settings.WORKABLE_RATE_LIMIT_REQUESTS = 0
     [pending] = invited.deliveries()
-    assert run(pending) == "postponed"
+    assert run(pending) == BatchOutcome.POSTPONED
     due = reload(pending).next_attempt_at
 
     # when a duplicate of its task runs before then, nothing is claimed or sent
-    assert outbox.process(pending.pk, deliveries.connect) == "not claimed"
+    assert sending.process(pending.pk, deliveries.connect) == BatchOutcome.NOT_CLAIMED
     assert reload(pending).next_attempt_at == due

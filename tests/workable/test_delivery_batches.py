@@ -22,11 +22,13 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from assessments.models import CandidateAssessment
-from integrations import inbound, outbox
+from integrations import inbound
 from integrations.http import RateBudget
 from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.outbox import publishing, recording, requeue, sending
+from integrations.outbox.outcomes import BatchOutcome
 from integrations.ratelimit import limiter_key
-from integrations.transport import Exchange
+from integrations.transport import Exchange, Postponed
 from tests.factories import AccountFactory
 from tests.workable.delivery_support import (
     WORKABLE_TOKEN,
@@ -90,7 +92,7 @@ def test_one_task_sends_every_due_delivery_of_its_integration_over_one_session(i
     accept_callbacks()
 
     with mock.patch("integrations.http.requests.Session", wraps=requests.Session) as sessions:
-        assert run(Delivery.objects.get(pk=statuses[2])) == "succeeded"
+        assert run(Delivery.objects.get(pk=statuses[2])) == BatchOutcome.SUCCEEDED
 
     sent = Delivery.objects.filter(pk__in=statuses)
     assert {delivery.state for delivery in sent} == {State.SUCCEEDED}
@@ -112,12 +114,12 @@ def test_a_claim_takes_at_most_a_batch_and_never_what_is_not_due(invited, status
     later = timezone.now() + datetime.timedelta(minutes=5)
     Delivery.objects.filter(pk=statuses[3]).update(next_attempt_at=later)
 
-    first = outbox.claim(statuses[1], size=2)
-    second = outbox.claim(statuses[1], size=2)
+    first = sending.claim(statuses[1], size=2)
+    second = sending.claim(statuses[1], size=2)
 
     assert [delivery.pk for delivery in first] == [statuses[1], statuses[0]]
     assert [delivery.pk for delivery in second] == [statuses[2]]
-    assert outbox.claim(statuses[1], size=2) == []
+    assert sending.claim(statuses[1], size=2) == []
     # one lease marks a whole claim
     assert len({delivery.locked_until for delivery in first}) == 1
 
@@ -128,7 +130,7 @@ def test_the_task_takes_batch_after_batch_until_nothing_is_due(invited, statuses
     more = invite_more(invited, 4)
     accept_callbacks()
 
-    assert run(Delivery.objects.get(pk=statuses[0])) == "succeeded"
+    assert run(Delivery.objects.get(pk=statuses[0])) == BatchOutcome.SUCCEEDED
 
     states = Delivery.objects.filter(pk__in=[*statuses, *more]).values_list("state", flat=True)
     assert set(states) == {State.SUCCEEDED}
@@ -142,7 +144,7 @@ def test_at_the_time_box_the_rest_is_released_unsent_to_another_task(invited, st
     accept_callbacks()
 
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
-        assert run(Delivery.objects.get(pk=statuses[0])) == "succeeded"
+        assert run(Delivery.objects.get(pk=statuses[0])) == BatchOutcome.SUCCEEDED
 
     # then the first was sent and the rest handed back, no attempt, one task published for them
     rest = Delivery.objects.filter(pk__in=statuses[1:])
@@ -161,7 +163,7 @@ def test_the_rate_limit_postpones_the_rest_of_the_batch_without_sending_it(
     accept_callbacks()
 
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
-        assert run(Delivery.objects.get(pk=statuses[0])) == "succeeded"
+        assert run(Delivery.objects.get(pk=statuses[0])) == BatchOutcome.SUCCEEDED
 
     sent, waiting, rest = statuses[:2], reload(Delivery.objects.get(pk=statuses[2])), statuses[3:]
     assert set(Delivery.objects.filter(pk__in=sent).values_list("state", flat=True)) == {
@@ -199,7 +201,7 @@ def test_a_slot_a_moment_away_is_waited_for_in_place():
 
     far = FixedDelay(2.0)
     before = timezone.now()
-    with pytest.raises(outbox.Postponed) as postponed:
+    with pytest.raises(Postponed) as postponed:
         RateBudget(limiter_key(WORKABLE_TOKEN), far, max_wait=0.5).take()
     assert postponed.value.until >= before + datetime.timedelta(seconds=2)
     # and the limiter was told not to take a slot further off than the wait
@@ -218,7 +220,7 @@ def test_a_completed_result_publishes_one_task_for_all_it_owes(
     assert len(owed) == 4  # status, timeline note, two fields
     first, *rest = sorted(delivery.pk for delivery in owed)
     apply_async.assert_called_once_with(args=(first,), retry=False)
-    assert outbox.publish([outbox.Doorbell(first, "workable", covered=tuple(rest))]) == 4
+    assert publishing.publish([publishing.Doorbell(first, "workable", covered=tuple(rest))]) == 4
 
 
 def test_doorbells_group_what_is_due_now_by_integration():
@@ -227,40 +229,40 @@ def test_doorbells_group_what_is_due_now_by_integration():
     rows = [(1, 10, "workable", now), (2, 10, "workable", now), (3, 11, "workable", now)]
     rows.append((4, 10, "workable", later))
 
-    doorbells = outbox.doorbells_for(rows, now)
+    doorbells = publishing.doorbells_for(rows, now)
 
     assert doorbells == [
-        outbox.Doorbell(1, "workable", covered=(2,)),
-        outbox.Doorbell(3, "workable"),
-        outbox.Doorbell(4, "workable", eta=later),
+        publishing.Doorbell(1, "workable", covered=(2,)),
+        publishing.Doorbell(3, "workable"),
+        publishing.Doorbell(4, "workable", eta=later),
     ]
 
 
 def test_a_failed_publish_leaves_every_covered_delivery_to_the_sweeper(
     invited, statuses, monkeypatch
 ):
-    monkeypatch.setattr(outbox._Broker, "down_until", 0.0)
-    doorbell = outbox.Doorbell(statuses[0], "workable", covered=tuple(statuses[1:]))
+    monkeypatch.setattr(publishing._Broker, "down_until", 0.0)
+    doorbell = publishing.Doorbell(statuses[0], "workable", covered=tuple(statuses[1:]))
 
     with mock.patch.object(send_delivery, "apply_async", side_effect=ConnectionError("down")):
-        assert outbox.publish([doorbell]) == 0
+        assert publishing.publish([doorbell]) == 0
 
     unpublished = Delivery.objects.filter(pk__in=statuses, enqueued_at__isnull=True)
     assert unpublished.count() == 4
 
 
 def test_a_worker_lost_mid_batch_gives_the_whole_batch_back_to_one_task(invited, statuses):
-    claimed = outbox.claim(statuses[0])
+    claimed = sending.claim(statuses[0])
     assert len(claimed) == 4
     Delivery.objects.filter(pk__in=statuses).update(
         locked_until=timezone.now() - datetime.timedelta(seconds=1)
     )
 
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
-        counts = outbox.sweep()
+        counts = requeue.sweep()
 
-    assert counts["reclaimed"] == 4
-    assert counts["published"] == 4
+    assert counts.reclaimed == 4
+    assert counts.published == 4
     apply_async.assert_called_once()
     interrupted = Delivery.objects.filter(pk__in=statuses, attempts__outcome="interrupted")
     assert interrupted.count() == 4
@@ -290,7 +292,7 @@ def test_concurrent_claims_on_postgresql_take_disjoint_batches(invited, statuses
     assert locked.wait(10)
     try:
         # when this worker claims the same delivery's integration
-        claimed = [delivery.pk for delivery in outbox.claim(statuses[0])]
+        claimed = [delivery.pk for delivery in sending.claim(statuses[0])]
     finally:
         release.set()
         worker.join()
@@ -303,7 +305,7 @@ def test_concurrent_claims_on_postgresql_take_disjoint_batches(invited, statuses
 def test_a_disabled_integration_holds_its_whole_batch(invited, statuses):
     Integration.objects.filter(pk=invited.integration.pk).update(is_enabled=False)
 
-    assert run(Delivery.objects.get(pk=statuses[0])) == "held"
+    assert run(Delivery.objects.get(pk=statuses[0])) == BatchOutcome.HELD
 
     assert set(Delivery.objects.filter(pk__in=statuses).values_list("state", flat=True)) == {
         State.HELD
@@ -317,7 +319,7 @@ def test_a_note_is_recorded_before_the_next_send_and_idempotent_successes_togeth
     seen: list[tuple[str, list[str]]] = []
 
     @contextlib.contextmanager
-    def connect(integration: Integration, batch: list[Delivery]) -> Iterator[outbox.Sender]:
+    def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending.Sender]:
         def send(delivery: Delivery) -> Exchange:
             recorded = Delivery.objects.filter(pk__in=[item.pk for item in batch])
             states = recorded.exclude(pk=delivery.pk).values_list("kind", "state").order_by("pk")
@@ -326,7 +328,7 @@ def test_a_note_is_recorded_before_the_next_send_and_idempotent_successes_togeth
 
         yield send
 
-    outbox.process(status.pk, connect)
+    sending.process(status.pk, connect)
 
     # the note's success is in the database before anything after it is sent; the status's
     # success went with it; the field writes' are recorded when the batch ends
@@ -343,13 +345,13 @@ def test_a_note_is_recorded_before_the_next_send_and_idempotent_successes_togeth
 @pytest.mark.postgres
 def test_the_one_statement_record_writes_what_the_orm_record_writes(invited, statuses):
     # given two claimed deliveries sent with the same answer, each recorded one way
-    first, second = outbox.claim(statuses[0], size=2)
+    first, second = sending.claim(statuses[0], size=2)
     now = timezone.now()
     started = now - datetime.timedelta(seconds=1)
     exchange = Exchange(request="PUT https://x/y", http_status=200, response_excerpt="{}")
 
     def attempt(delivery: Delivery) -> DeliveryAttempt:
-        return outbox._attempt(
+        return recording.new_attempt(
             delivery,
             outcome="succeeded",
             started_at=started,
@@ -358,8 +360,8 @@ def test_the_one_statement_record_writes_what_the_orm_record_writes(invited, sta
             task_id="t-1",
         )
 
-    assert outbox._record_in_orm([first], [attempt(first)], now) == 1
-    assert outbox._record_in_one_statement([second], [attempt(second)], now) == 1
+    assert recording.record_in_orm([first], [attempt(first)], now) == 1
+    assert recording.record_in_one_statement([second], [attempt(second)], now) == 1
 
     # then the rows agree on everything but their ids
     def recorded(delivery: Delivery) -> tuple[Any, ...]:
@@ -383,5 +385,5 @@ def test_the_one_statement_record_writes_what_the_orm_record_writes(invited, sta
     assert recorded(first) == recorded(second)
     assert recorded(first)[0]["state"] == State.SUCCEEDED
     # and a lease that is no longer held records the attempt but settles nothing
-    assert outbox._record_in_one_statement([second], [attempt(second)], now) == 0
+    assert recording.record_in_one_statement([second], [attempt(second)], now) == 0
     assert DeliveryAttempt.objects.filter(delivery=second).count() == 2

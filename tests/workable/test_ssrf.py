@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from integrations.models import Delivery, DeliveryAttempt
+from integrations.outbox.outcomes import BatchOutcome
 from tests.workable.delivery_support import (
     invited_fixture,  # noqa: F401
     reload,
@@ -44,7 +45,7 @@ def private_dns(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 def test_a_callback_host_resolving_to_a_private_address_gets_no_request(invited, private_dns):
     [pending] = invited.deliveries()
 
-    assert run(pending) == "failed attempt"
+    assert run(pending) == BatchOutcome.FAILED_ATTEMPT
 
     delivery = reload(pending)
     assert delivery.state == State.FAILED

@@ -1,0 +1,123 @@
+"""Publishing: the broker is only a doorbell; a delivery the broker never got is the sweeper's."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from celery import Task
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from integrations.models import Delivery
+from integrations.providers import get_provider
+
+logger = logging.getLogger(__name__)
+
+# After a publish failed, this process leaves publishing to the sweeper for this long.
+BROKER_RETRY_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Doorbell:
+    """One task to publish: which delivery, for which provider's task, and when it is due.
+
+    `covered` are further due deliveries of the same integration that this task's batch takes
+    too; they share its fate if publishing fails (left to the sweeper).
+    """
+
+    delivery_id: int
+    provider: str
+    eta: datetime.datetime | None = None
+    covered: tuple[int, ...] = field(default=())
+
+
+@cache
+def _task(provider: str) -> Task[Any, Any]:
+    task: Task[Any, Any] = import_string(get_provider(provider).delivery_task)
+    return task
+
+
+class _Broker:
+    """This process's memory of a broker that just refused, so requests stop waiting on it."""
+
+    down_until = 0.0
+
+
+def publish(doorbells: Iterable[Doorbell]) -> int:
+    """Publish a task per doorbell; returns how many deliveries they cover went out.
+
+    A broker that is down must not fail or slow the caller: the first error stops publishing
+    (and for BROKER_RETRY_SECONDS this process does not try again), and the deliveries not
+    published are marked so that the next sweep publishes them.
+    """
+    pending = list(doorbells)
+    for index, doorbell in enumerate(pending):
+        try:
+            if time.monotonic() < _Broker.down_until:
+                raise ConnectionError("the broker was down a moment ago")
+            options: dict[str, Any] = {"eta": doorbell.eta} if doorbell.eta else {}
+            _task(doorbell.provider).apply_async(
+                args=(doorbell.delivery_id,), retry=False, **options
+            )
+        except Exception as error:
+            _Broker.down_until = time.monotonic() + BROKER_RETRY_SECONDS
+            missed = [
+                delivery_id
+                for item in pending[index:]
+                for delivery_id in (item.delivery_id, *item.covered)
+            ]
+            logger.warning(
+                "Could not publish %d delivery task(s) (%s); the sweeper will.",
+                len(missed),
+                type(error).__name__,
+            )
+            try:
+                Delivery.objects.filter(pk__in=missed).update(enqueued_at=None)
+            except Exception:
+                logger.warning("Could not mark deliveries %s as unpublished.", missed[:20])
+            return _covering(pending[:index])
+    return _covering(pending)
+
+
+def _covering(doorbells: list[Doorbell]) -> int:
+    return sum(1 + len(doorbell.covered) for doorbell in doorbells)
+
+
+def publish_after_commit(doorbells: Iterable[Doorbell]) -> None:
+    items = list(doorbells)
+    if items:
+        transaction.on_commit(lambda: publish(items))
+
+
+def doorbell_for(delivery: Delivery, due: datetime.datetime, now: datetime.datetime) -> Doorbell:
+    eta = due if due > now else None
+    return Doorbell(delivery.pk, delivery.integration.provider, eta)
+
+
+def doorbells_for(
+    rows: Iterable[tuple[int, int, str, datetime.datetime]], now: datetime.datetime
+) -> list[Doorbell]:
+    """Doorbells for (id, integration id, provider, due) rows: one per integration for what is
+    due now (its batch takes them all), one per delivery for what is due later."""
+    due_now: dict[int, list[tuple[int, str]]] = {}
+    later: list[Doorbell] = []
+    for pk, integration_id, provider, next_attempt_at in rows:
+        if next_attempt_at > now:
+            later.append(Doorbell(pk, provider, next_attempt_at))
+        else:
+            due_now.setdefault(integration_id, []).append((pk, provider))
+    return [
+        Doorbell(group[0][0], group[0][1], covered=tuple(pk for pk, _ in group[1:]))
+        for group in due_now.values()
+    ] + later
+
+
+def countdown_allowed(due: datetime.datetime, now: datetime.datetime) -> bool:
+    return (due - now).total_seconds() <= settings.DELIVERY_MAX_COUNTDOWN_SECONDS

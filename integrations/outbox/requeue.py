@@ -1,0 +1,154 @@
+"""Holding, releasing, replaying and sweeping: putting deliveries back in line.
+
+The sweeper (`sweep`, run by beat) is what makes the outbox durable: it re-takes deliveries whose
+worker died (lease run out), releases held deliveries of enabled integrations, and publishes
+deliveries that are due but whose task was never published or was lost (broker restarted).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.outbox.outcomes import SweepCounts
+from integrations.outbox.publishing import doorbells_for, publish, publish_after_commit
+from integrations.outbox.recording import new_attempt, settle
+from integrations.transport import Exchange
+
+logger = logging.getLogger(__name__)
+
+State = Delivery.State
+Outcome = DeliveryAttempt.Outcome
+
+SWEEP_BATCH = 1000
+
+REPLAYABLE_STATES = (State.FAILED, State.SUCCEEDED)
+
+
+def hold(integration: Integration) -> int:
+    """Keep a disabled integration's pending deliveries; nothing is lost, nothing is sent."""
+    return Delivery.objects.filter(integration=integration, state=State.PENDING).update(
+        state=State.HELD, updated_at=timezone.now()
+    )
+
+
+def release(integration: Integration) -> int:
+    """Send an enabled integration's held deliveries (after the caller's transaction commits)."""
+    return _requeue(Delivery.objects.filter(integration=integration, state=State.HELD))
+
+
+def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
+    now = timezone.now()
+    rows = list(deliveries.values_list("pk", "integration_id", "integration__provider", "state"))
+    if not rows:
+        return 0
+    count = Delivery.objects.filter(
+        pk__in=[row[0] for row in rows], state__in={row[3] for row in rows}
+    ).update(
+        state=State.PENDING,
+        next_attempt_at=now,
+        enqueued_at=now,
+        locked_until=None,
+        updated_at=now,
+        **extra,
+    )
+    publish_after_commit(doorbells_for([(*row[:3], now) for row in rows], now))
+    return count
+
+
+def replay(delivery: Delivery) -> bool:
+    """Send a failed (or succeeded) delivery again, with a fresh retry schedule."""
+    if delivery.state not in REPLAYABLE_STATES:
+        return False
+    replayed = _requeue(
+        Delivery.objects.filter(pk=delivery.pk, state=delivery.state),
+        failures=0,
+        finished_at=None,
+    )
+    return replayed == 1
+
+
+def failed_since(integration: Integration, since: datetime.datetime) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        integration=integration, state=State.FAILED, finished_at__gte=since
+    )
+
+
+def replay_failed_since(integration: Integration, since: datetime.datetime) -> int:
+    """Replay every delivery of `integration` that failed at or after `since`; returns how many."""
+    return _requeue(failed_since(integration, since), failures=0, finished_at=None)
+
+
+def reclaim_expired_leases(now: datetime.datetime) -> int:
+    """Deliveries whose worker died mid-send: record the lost attempt and make them due again."""
+    lease = datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    limit = len(settings.DELIVERY_RETRY_SCHEDULE)
+    expired = Delivery.objects.select_related("integration").filter(
+        state=State.SENDING, locked_until__lt=now
+    )[:SWEEP_BATCH]
+    reclaimed = 0
+    for delivery in expired:
+        if delivery.locked_until is None:
+            continue
+        failures = delivery.failures + 1
+        message = (
+            "The worker stopped before recording a result (its lease ran out); "
+            "the delivery is sent again."
+        )
+        with transaction.atomic():
+            if not settle(
+                delivery,
+                state=State.FAILED if failures > limit else State.PENDING,
+                attempt_count=delivery.attempt_count + 1,
+                failures=failures,
+                next_attempt_at=now,
+                enqueued_at=None,
+                finished_at=now if failures > limit else None,
+                last_error=message,
+            ):
+                continue
+            new_attempt(
+                delivery,
+                outcome=Outcome.INTERRUPTED,
+                started_at=delivery.locked_until - lease,
+                duration_ms=None,
+                exchange=Exchange(),
+                error=message,
+            ).save()
+        reclaimed += 1
+        logger.warning("Delivery %s: worker lost mid-send; re-queued", delivery.pk)
+    return reclaimed
+
+
+def sweep() -> SweepCounts:
+    """Re-take lost work and publish what is due; safe to run anywhere, any number of times."""
+    now = timezone.now()
+    reclaimed = reclaim_expired_leases(now)
+    released = _requeue(
+        Delivery.objects.filter(state=State.HELD, integration__is_enabled=True)[:SWEEP_BATCH]
+    )
+    lookahead = now + datetime.timedelta(seconds=settings.DELIVERY_SWEEP_SECONDS * 1.5)
+    requeue_before = now - datetime.timedelta(seconds=settings.DELIVERY_REQUEUE_AFTER_SECONDS)
+    due = (
+        Delivery.objects.filter(state=State.PENDING)
+        .filter(
+            Q(enqueued_at__isnull=True, next_attempt_at__lte=lookahead)
+            | Q(enqueued_at__lte=requeue_before, next_attempt_at__lte=requeue_before)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", "integration_id", "integration__provider", "next_attempt_at")[
+            :SWEEP_BATCH
+        ]
+    )
+    rows = list(due)
+    if rows:
+        Delivery.objects.filter(pk__in=[row[0] for row in rows]).update(enqueued_at=now)
+    published = publish(doorbells_for(rows, now))
+    return SweepCounts(reclaimed=reclaimed, released=released, published=published)
