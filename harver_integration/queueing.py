@@ -5,11 +5,14 @@ sweeper from the rows it works on. So a broker that is down costs latency, never
 request that committed the rows still answers at once.
 """
 
+import datetime
 import logging
+import math
 from typing import Any
 
 from celery import Task
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +34,20 @@ def publish_now(task: Task[Any, Any], *args: Any) -> bool:
 def publish_after_commit(task: Task[Any, Any], *args: Any) -> None:
     """Publish once the current transaction commits; nothing is published if it rolls back."""
     transaction.on_commit(lambda: publish_now(task, *args))
+
+
+def schedule_options(
+    task: Task[Any, Any], eta: datetime.datetime | None, now: datetime.datetime | None = None
+) -> dict[str, Any]:
+    """The `apply_async` options that run `task` at `eta` (none: at once) on its app's broker.
+
+    On quorum queues (RabbitMQ) Celery delays messages in whole seconds through the broker and
+    refuses a wait under one second (it raises, as if the broker were down). There the wait is
+    rounded up to whole seconds: a task may run up to a second late, never early, never refused.
+    """
+    if eta is None:
+        return {}
+    if task.app.conf.task_default_queue_type != "quorum":
+        return {"eta": eta}
+    seconds = math.ceil((eta - (now or timezone.now())).total_seconds())
+    return {"countdown": seconds} if seconds > 0 else {}

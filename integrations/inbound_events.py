@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from assessments.models import CandidateAssessment
-from harver_integration.queueing import publish_now
+from harver_integration.queueing import publish_now, schedule_options
 from integrations.models import InboundEvent, Integration
 from integrations.transport import PermanentError, TransientError
 
@@ -169,7 +169,9 @@ def _retry_or_fail(event: InboundEvent, message: str, retry_after: float | None)
     event.enqueued_at = now
     event.save(update_fields=["state", "outcome", "locked_until", "next_attempt_at", "enqueued_at"])
     if delay <= settings.DELIVERY_REQUEUE_AFTER_SECONDS:
-        import_string(PROCESS_TASK).apply_async(args=[event.pk], countdown=delay, retry=False)
+        task = import_string(PROCESS_TASK)
+        options = schedule_options(task, event.next_attempt_at, now)
+        task.apply_async(args=[event.pk], retry=False, **options)
     return event
 
 

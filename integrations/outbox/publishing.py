@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from harver_integration.queueing import schedule_options
 from integrations.models import Delivery
 from integrations.providers import get_provider
 
@@ -62,10 +63,9 @@ def publish(doorbells: Iterable[Doorbell]) -> int:
         try:
             if time.monotonic() < _Broker.down_until:
                 raise ConnectionError("the broker was down a moment ago")
-            options: dict[str, Any] = {"eta": doorbell.eta} if doorbell.eta else {}
-            _task(doorbell.provider).apply_async(
-                args=(doorbell.delivery_id,), retry=False, **options
-            )
+            task = _task(doorbell.provider)
+            options = schedule_options(task, doorbell.eta)
+            task.apply_async(args=(doorbell.delivery_id,), retry=False, **options)
         except Exception as error:
             _Broker.down_until = time.monotonic() + BROKER_RETRY_SECONDS
             missed = [
