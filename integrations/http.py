@@ -87,24 +87,42 @@ class RateBudget:
     place (cheaper than a trip through the queue); a later one is not taken, and the delivery is
     postponed to it: whoever sends then takes a fresh slot, so a task that runs late wastes no
     slot and the credential's window is used to the full.
+
+    A process that wakes more than `late_after` seconds after its slot (stalled by a busy
+    machine) no longer sends on it: sent late, it could land in the same partner window as the
+    slots after it. It takes a fresh slot instead; the missed one stays unused.
     """
 
-    def __init__(self, key: str, limiter: RateLimiter, *, max_wait: float) -> None:
+    def __init__(
+        self,
+        key: str,
+        limiter: RateLimiter,
+        *,
+        max_wait: float,
+        late_after: float | None = None,
+    ) -> None:
         self.key = key
         self.limiter = limiter
         self.max_wait = max_wait
+        self.late_after = late_after
 
     def take(self) -> None:
-        now = timezone.now()
-        try:
-            delay = self.limiter.reserve(self.key, max_wait=self.max_wait)
-        except (redis.RedisError, OSError) as error:
-            logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
-            raise Postponed(now + LIMITER_DOWN_RETRY) from None
-        if delay > self.max_wait:
-            raise Postponed(now + datetime.timedelta(seconds=delay))
-        if delay > 0:
-            time.sleep(delay)
+        while True:
+            asked = time.monotonic()
+            now = timezone.now()
+            try:
+                delay = self.limiter.reserve(self.key, max_wait=self.max_wait)
+            except (redis.RedisError, OSError) as error:
+                logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
+                raise Postponed(now + LIMITER_DOWN_RETRY) from None
+            if delay > self.max_wait:
+                raise Postponed(now + datetime.timedelta(seconds=delay))
+            if delay > 0:
+                time.sleep(delay)
+            late = time.monotonic() - asked - delay
+            if self.late_after is None or late <= self.late_after:
+                return
+            logger.info("Woke %.2f s after the rate limit slot; taking a fresh one", late)
 
     def block(self, seconds: float) -> None:
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from integrations.http import RateBudget
 from integrations.ratelimit import (
     FileRateLimiter,
     Rate,
@@ -183,3 +184,37 @@ def test_each_prefix_has_its_own_log(settings, tmp_path):
         "one-rate",
         "other-rate",
     ]
+
+
+class CountingLimiter:
+    """Every slot `delay` seconds away; counts the slots taken."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.reserved = 0
+
+    def reserve(self, key: str, max_wait: float | None = None) -> float:
+        self.reserved += 1
+        return self.delay
+
+    def block(self, key: str, seconds: float) -> None:
+        raise AssertionError("not expected")
+
+
+def test_a_sender_that_wakes_late_for_its_slot_takes_a_fresh_one(monkeypatch):
+    limiter = CountingLimiter(delay=0.01)
+    stalls = [0.3]  # the first sleep overruns, as on a machine too busy to wake us in time
+    real_sleep = time.sleep
+
+    def stalling_sleep(seconds: float) -> None:
+        real_sleep(seconds + (stalls.pop() if stalls else 0))
+
+    monkeypatch.setattr("integrations.http.time.sleep", stalling_sleep)
+    RateBudget("key", limiter, max_wait=1.0, late_after=0.1).take()
+    assert limiter.reserved == 2
+
+
+def test_a_sender_on_time_uses_its_slot():
+    limiter = CountingLimiter(delay=0.01)
+    RateBudget("key", limiter, max_wait=1.0, late_after=0.1).take()
+    assert limiter.reserved == 1

@@ -339,7 +339,10 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending
         return
     lookup = Lookup(_lookups(batch), found_ids={})
     budget = RateBudget(
-        limiter_key(token), rate_limiter(), max_wait=settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS
+        limiter_key(token),
+        rate_limiter(),
+        max_wait=settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS,
+        late_after=settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2,
     )
     subdomain = credential.value("subdomain")
     with WorkableClient(subdomain=subdomain, token=token, budget=budget) as client:
