@@ -133,7 +133,8 @@ def run_platform(env: dict[str, str], *, quiet_for: float = 0) -> Output:
     finally:
         # and Ctrl-C stops every process
         interrupted = time.monotonic()
-        os.killpg(process.pid, signal.SIGINT)
+        if process.poll() is None:  # a run that ended by itself leaves the failure above to show
+            os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
         stopped_after = time.monotonic() - interrupted
         reader.join(timeout=5)
