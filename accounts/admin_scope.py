@@ -21,6 +21,7 @@ from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 
 from accounts.models import HARVER_ADMIN_GROUP, Account
+from harver_integration.ids import parse_id
 
 if TYPE_CHECKING:
     ModelAdminBase = admin.ModelAdmin[Any]
@@ -104,11 +105,9 @@ class AccountScopedAdmin(ModelAdminBase):
     ) -> HttpResponse | None:
         """A bulk action naming any row the user cannot see is refused as a whole with a 404."""
         if request.POST.get("select_across") != "1":
-            selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
-            try:
-                wanted = {int(pk) for pk in selected}
-            except ValueError:
-                raise Http404("No such rows.") from None
+            wanted = {parse_id(pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)}
+            if None in wanted:
+                raise Http404("No such rows.")
             found = set(
                 self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
             )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from assessments import questionnaire
 from assessments.models import LIKERT_MAX, LIKERT_MIN, CandidateAssessment
 from assessments.questionnaire import AnsweringClosed, IncompleteAnswers, QuestionPage
+from harver_integration.ids import parse_id
 
 Status = CandidateAssessment.Status
 
@@ -220,9 +221,9 @@ def terms(request: HttpRequest, token: str) -> HttpResponse:
 def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[int, int]:
     values: dict[int, int] = {}
     for item in page.items:
-        raw = request.POST.get(f"item-{item.pk}", "")
-        if raw.isdigit() and LIKERT_MIN <= int(raw) <= LIKERT_MAX:
-            values[item.pk] = int(raw)
+        value = parse_id(request.POST.get(f"item-{item.pk}"))
+        if value is not None and LIKERT_MIN <= value <= LIKERT_MAX:
+            values[item.pk] = value
     return values
 
 

@@ -30,7 +30,11 @@ def token_expiry(answer: Mapping[str, Any], now: datetime.datetime) -> datetime.
     expires_in = answer.get("expires_in")
     if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
         return now + datetime.timedelta(seconds=float(expires_in))
-    if isinstance(expires_in, str) and expires_in.strip().isdigit():
+    if (
+        isinstance(expires_in, str)
+        and expires_in.strip().isascii()
+        and expires_in.strip().isdigit()
+    ):
         return now + datetime.timedelta(seconds=int(expires_in))
     return now + ASSUMED_TOKEN_LIFETIME
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditlog.admin import LogEntryAdmin
+from auditlog.filters import CIDFilter, ResourceTypeFilter
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.admin_scope import AccountScopedAdmin
 from harver_integration.admin_helpers import TwoStateFilter
+from harver_integration.ids import parse_id
 from integrations import admin_verification, admin_views, services
 from integrations.admin_deliveries import FailingFilter, delivery_health
 from integrations.models import AtsCredential, Integration, UnreadableSecretError
@@ -176,12 +178,26 @@ class IntegrationAdmin(AccountScopedAdmin):
 admin.site.unregister(LogEntry)
 
 
+class ResourceTypeIdFilter(ResourceTypeFilter):
+    """The library's resource type filter, given an id that is none: no rows rather than a 500."""
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() is None:
+            return queryset
+        content_type_id = parse_id(self.value())
+        if content_type_id is None:
+            return queryset.none()
+        return queryset.filter(content_type_id=content_type_id)
+
+
 @admin.register(LogEntry)
 class SuperuserLogEntryAdmin(LogEntryAdmin):
     """The raw, unscoped audit log spans every account, so it is for superusers only.
 
     Everyone else reads an integration's history from its Overview ("History"), which is scoped.
     """
+
+    list_filter = ["action", ResourceTypeIdFilter, CIDFilter]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(getattr(request.user, "is_superuser", False))

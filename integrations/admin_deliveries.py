@@ -35,6 +35,7 @@ from accounts.admin_scope import (
 )
 from assessments.models import CandidateAssessment
 from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
+from harver_integration.ids import parse_id
 from integrations.models import Delivery, DeliveryAttempt, Integration
 from integrations.outbox import requeue
 
@@ -86,9 +87,12 @@ class IntegrationFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(integration_id=int(value))
-        return queryset
+        if not value:
+            return queryset
+        integration_id = parse_id(value)
+        if integration_id is None:
+            return queryset.none()
+        return queryset.filter(integration_id=integration_id)
 
 
 class DeliveryAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):
@@ -220,20 +224,21 @@ class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
         visible = Integration.objects.all()
         if not getattr(request.user, "is_superuser", False):
             visible = visible.visible_to(request.user)
-        if not integration_id or not integration_id.isdigit():
+        pk = parse_id(integration_id)
+        if pk is None:
             raise Http404("No integration given.")
-        return get_object_or_404(visible.select_related("account"), pk=int(integration_id))
+        return get_object_or_404(visible.select_related("account"), pk=pk)
 
     def timeline_view(self, request: HttpRequest) -> HttpResponse:
         """Every delivery of an integration or of a candidate assessment, attempt by attempt."""
         deliveries = self.get_queryset(request)
         subject: Integration | CandidateAssessment
-        candidate_id = request.GET.get("candidate_assessment", "")
-        if candidate_id.isdigit():
+        candidate_id = parse_id(request.GET.get("candidate_assessment"))
+        if candidate_id is not None:
             candidates = CandidateAssessment.objects.select_related("assessment")
             if not getattr(request.user, "is_superuser", False):
                 candidates = candidates.filter(account__in=visible_accounts(request))
-            subject = get_object_or_404(candidates, pk=int(candidate_id))
+            subject = get_object_or_404(candidates, pk=candidate_id)
             deliveries = deliveries.filter(candidate_assessment=subject)
             title = f"Deliveries for {subject.email} ({subject.assessment.name})"
         else:

@@ -32,6 +32,7 @@ from django.utils.text import capfirst, slugify
 
 from accounts.admin_scope import visible_accounts
 from assessments.reports import ReportType
+from harver_integration.ids import parse_id
 from integrations import admin_stages, services, stages, token_reveal
 from integrations.forms import (
     AddIntegrationForm,
@@ -512,9 +513,10 @@ def save_stage_mapping(
     removed = request.POST.get("remove", "")
     if removed:
         tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
-        if not removed.isdigit():
+        mapping_id = parse_id(removed)
+        if mapping_id is None:
             raise PermissionDenied
-        stages.unmap_stage(integration, int(removed))
+        stages.unmap_stage(integration, mapping_id)
         return _saved(request, integration, tabs, "harver-to-ats", "The stage mapping was removed.")
     form = admin_stages.StageMappingForm(
         request.POST, integration=integration, options=StageOptions()

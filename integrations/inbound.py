@@ -12,6 +12,7 @@ from django.utils import timezone
 from assessments import lifecycle
 from assessments.models import Assessment, CandidateAssessment
 from assessments.tasks import send_invitation_email
+from harver_integration.ids import parse_id
 from harver_integration.queueing import publish_after_commit
 from harver_integration.tokens import ATS_TOKEN, hash_token, hashes_match
 from integrations.models import AtsInvitation, InboundToken, Integration
@@ -55,11 +56,12 @@ def offered_assessments(integration: Integration) -> list[Assessment]:
 
 
 def offered_assessment(integration: Integration, test_id: str) -> Assessment | None:
-    if not test_id.isdigit():
+    assessment_id = parse_id(test_id)
+    if assessment_id is None:
         return None
     # One row by primary key: no ordering (the model's default order joins the account table).
     return (
-        Assessment.objects.filter(account_id=integration.account_id, pk=int(test_id))
+        Assessment.objects.filter(account_id=integration.account_id, pk=assessment_id)
         .offered()
         .order_by()
         .first()

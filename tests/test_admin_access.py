@@ -176,6 +176,23 @@ def test_it_answers_404_to_a_bulk_action_naming_another_accounts_row(
     assert integration_b.is_enabled
 
 
+@pytest.mark.parametrize("odd_id", ["²", "٣", "99999999999999999999999", "9" * 400])
+def test_it_answers_404_to_a_bulk_action_naming_an_odd_id(staff_a, integration, odd_id):
+    # given an enabled integration of a Harver Admin's account
+    Integration.objects.filter(pk=integration.pk).update(is_enabled=True)
+
+    # when they run a bulk action on it and on an id that is none
+    response = staff_a.post(
+        reverse("admin:integrations_integration_changelist"),
+        {"action": "disable_selected", ACTION_CHECKBOX_NAME: [integration.pk, odd_id]},
+    )
+
+    # then the action is refused as not found, and their row is untouched
+    assert response.status_code == 404
+    integration.refresh_from_db()
+    assert integration.is_enabled
+
+
 @pytest.mark.parametrize(
     "changelist",
     ["integrations_integration", "assessments_assessment", "accounts_account"],

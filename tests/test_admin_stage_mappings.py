@@ -63,6 +63,15 @@ def test_a_stage_mapping_is_added_and_removed(admin_client, staged, assessments)
     assert not StageMapping.objects.exists()
 
 
+@pytest.mark.parametrize("mapping_id", ["²", "99999999999999999999999", "abc"])
+def test_removing_a_stage_mapping_by_an_odd_id_is_refused(
+    admin_client, staged, assessments, mapping_id
+):
+    url = integration_url("stages", staged, ASSESSMENTS_TAB)
+
+    assert admin_client.post(url, {"remove": mapping_id}).status_code == 403
+
+
 def test_a_refused_stage_mapping_shows_why(admin_client, staged, assessments):
     url = integration_url("stages", staged, ASSESSMENTS_TAB)
     page = admin_client.post(url, {"stage_name": " ", "assessment": assessments[0].pk})

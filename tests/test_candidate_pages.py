@@ -262,6 +262,8 @@ def test_it_ignores_values_off_the_scale_and_items_of_other_pages(
         {
             f"item-{first}": "9",
             f"item-{second}": "x",
+            f"item-{items_by_page(candidate)[0][2]}": "²",
+            f"item-{items_by_page(candidate)[0][3]}": "9" * 5000,
             f"item-{other_page_item}": "3",
             "action": "later",
         },

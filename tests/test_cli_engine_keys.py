@@ -101,6 +101,7 @@ def test_it_names_what_does_not_exist(db: None, args: list[str], message: str) -
         run(*args)
 
 
-def test_it_refuses_an_id_that_is_not_a_number(db: None) -> None:
-    with pytest.raises(CommandError, match="'abc' is not an id"):
-        run("revoke", "abc")
+@pytest.mark.parametrize("key_id", ["abc", "²", "99999999999999999999999"])
+def test_it_refuses_an_id_that_is_not_a_number(db: None, key_id: str) -> None:
+    with pytest.raises(CommandError, match=f"'{key_id}' is not an id"):
+        run("revoke", key_id)

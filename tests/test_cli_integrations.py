@@ -192,9 +192,10 @@ def test_it_names_an_unknown_integration() -> None:
 
 
 @pytest.mark.django_db
-def test_it_refuses_an_id_that_is_not_a_number() -> None:
-    with pytest.raises(CommandError, match=r"'abc' is not an id"):
-        run("integrations", "show", "abc")
+@pytest.mark.parametrize("integration_id", ["abc", "²", "٣", "9" * 400])
+def test_it_refuses_an_id_that_is_not_a_number(integration_id: str) -> None:
+    with pytest.raises(CommandError, match=f"'{integration_id}' is not an id"):
+        run("integrations", "show", integration_id)
 
 
 # --- set-credentials ----------------------------------------------------------------------------

@@ -10,6 +10,8 @@
 - Retry-After and rate-limit reset headers: whatever a partner sends (superscript digits, other
   scripts' digits, dates out of range, huge numbers), reading them never raises and gives a
   wait between 0 and a day, or nothing.
+- Ids from a request, a query string or the command line: whatever the text, `parse_id` gives
+  nothing or the number its ASCII digits spell, between 1 and PostgreSQL's largest bigint.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
+from harver_integration.ids import MAX_ID, parse_id
 from harver_integration.tokens import ATS_TOKEN, BASE62_ALPHABET
 from integrations.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from integrations.outbox.recording import retry_delay
@@ -237,3 +240,31 @@ def test_odd_retry_after_and_reset_headers_never_raise(
     assert seconds is None or 0 <= seconds <= MAX_RETRY_AFTER_SECONDS
     if retry_after is not None and retry_after.strip().isascii() and retry_after.strip().isdigit():
         assert seconds == min(float(retry_after), MAX_RETRY_AFTER_SECONDS)
+
+
+# --- Ids ----------------------------------------------------------------------------------------
+
+ODD_IDS = ["²", "1²", "٣", "\uff11", "⁹⁹", "0", "-1", "+1", " 1", "1e3", "9" * 400, "1\x00", ""]
+id_text = st.one_of(
+    st.sampled_from(ODD_IDS),
+    st.text(max_size=30),
+    st.text(string.digits + "²³¹⁰٠١٢٣\uff11 -+\x00", max_size=25),
+    st.integers(-(2**70), 2**70).map(str),
+)
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(id_text)
+@example(str(MAX_ID))
+@example(str(MAX_ID + 1))
+def test_an_id_is_ascii_digits_within_bigint_or_nothing(text: str) -> None:
+    value = parse_id(text)
+
+    if value is not None:
+        assert text.isascii()
+        assert text.isdigit()
+        assert int(text) == value
+        assert 1 <= value <= MAX_ID
+    plain = text.isascii() and text.isdigit() and not text.startswith("0")
+    if plain and int(text) <= MAX_ID:
+        assert value == int(text)

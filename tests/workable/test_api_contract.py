@@ -223,7 +223,8 @@ def test_it_names_each_field_problem_with_422(workable, mutate, expected):
 def test_it_refuses_an_unknown_or_inactive_test_with_422(workable):
     inactive = workable["integration"].account.assessments.get(is_active=False)
 
-    for test_id in ("999999", str(inactive.pk), "abc"):
+    odd_ids = ("²", "٣", "99999999999999999999999", "9" * 64)
+    for test_id in ("999999", str(inactive.pk), "abc", *odd_ids):
         response = workable["client"].post(ASSESSMENTS_URL, invitation_body(test_id), format="json")
 
         assert response.status_code == 422

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Account
 from assessments import services
 from assessments.models import DEFAULT_INVITATION_LIFETIME_DAYS, Assessment
+from harver_integration.ids import MAX_ID, id_argument
 
 COMPETENCY_HELP = (
     "A scored competency, as NAME or NAME:WEIGHT (weight 1-100, default "
@@ -24,21 +25,17 @@ COMPETENCY_HELP = (
 )
 
 
-def object_id(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an id (a positive whole number).")
-    return int(value)
-
-
 def competency_spec(value: str) -> services.CompetencySpec:
     name, colon, weight = value.rpartition(":")
     if not colon:
         return services.CompetencySpec(name=value)
-    if not weight.strip().isdigit():
+    digits = weight.strip()
+    # A weight is a small number: more digits than an id holds are refused as well.
+    if not digits.isascii() or not digits.isdigit() or len(digits) > len(str(MAX_ID)):
         raise argparse.ArgumentTypeError(
             f"'{value}': the weight after the last colon must be a whole number."
         )
-    return services.CompetencySpec(name=name, weight=int(weight))
+    return services.CompetencySpec(name=name, weight=int(digits))
 
 
 class Command(BaseCommand):
@@ -49,7 +46,7 @@ class Command(BaseCommand):
 
         create = subcommands.add_parser("create", help="Create an assessment with competencies.")
         create.add_argument(
-            "--account", type=object_id, required=True, metavar="ID", help="The account's id."
+            "--account", type=id_argument, required=True, metavar="ID", help="The account's id."
         )
         create.add_argument("--name", required=True, help="Shown to recruiters and candidates.")
         create.add_argument(
@@ -78,7 +75,7 @@ class Command(BaseCommand):
 
         listing = subcommands.add_parser("list", help="List an account's assessments.")
         listing.add_argument(
-            "--account", type=object_id, required=True, metavar="ID", help="The account's id."
+            "--account", type=id_argument, required=True, metavar="ID", help="The account's id."
         )
         listing.add_argument("--json", action="store_true", help="Print one JSON object.")
 

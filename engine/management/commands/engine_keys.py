@@ -6,7 +6,6 @@ object on stdout; a refusal exits non-zero with the problem named on stderr.
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import Any
 
@@ -15,12 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Account
 from engine import keys
 from engine.models import EngineApiKey
-
-
-def object_id(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an id (a positive whole number).")
-    return int(value)
+from harver_integration.ids import id_argument
 
 
 def _key_data(api_key: EngineApiKey) -> dict[str, Any]:
@@ -55,19 +49,19 @@ class Command(BaseCommand):
 
         create = subcommands.add_parser("create", help="Create a key; prints it once.")
         create.add_argument(
-            "--account", type=object_id, required=True, metavar="ID", help="The account's id."
+            "--account", type=id_argument, required=True, metavar="ID", help="The account's id."
         )
         create.add_argument("--name", default="", help="What uses the key, for the admins.")
         create.add_argument("--json", action="store_true", help="Print one JSON object.")
 
         listing = subcommands.add_parser("list", help="List keys (never their secret).")
         listing.add_argument(
-            "--account", type=object_id, metavar="ID", help="Only this account's keys."
+            "--account", type=id_argument, metavar="ID", help="Only this account's keys."
         )
         listing.add_argument("--json", action="store_true", help="Print one JSON object.")
 
         revoke = subcommands.add_parser("revoke", help="Revoke a key at once.")
-        revoke.add_argument("key_id", type=object_id, metavar="KEY_ID", help="The key's id.")
+        revoke.add_argument("key_id", type=id_argument, metavar="KEY_ID", help="The key's id.")
         revoke.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,7 +10,6 @@ rotate-token).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from django.db import transaction
 from accounts.models import Account
 from assessments.models import Assessment
 from assessments.reports import ReportType
+from harver_integration.ids import id_argument
 from integrations import services, stages
 from integrations.management import credential_input
 from integrations.models import (
@@ -36,12 +36,6 @@ from integrations.providers import UnknownProviderError
 from integrations.registry import PROVIDERS
 
 Options = dict[str, Any]
-
-
-def object_id(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an id (a positive whole number).")
-    return int(value)
 
 
 def _date(value: datetime.date | datetime.datetime | None) -> str | None:
@@ -73,7 +67,7 @@ class Command(BaseCommand):
         def add(name: str, help_text: str, *, with_id: bool = True) -> CommandParser:
             subparser: CommandParser = subcommands.add_parser(name, help=help_text)
             if with_id:
-                subparser.add_argument("id", type=object_id, metavar="ID", help="Integration id.")
+                subparser.add_argument("id", type=id_argument, metavar="ID", help="Integration id.")
             subparser.add_argument("--json", action="store_true", help="Print one JSON object.")
             return subparser
 
@@ -83,7 +77,7 @@ class Command(BaseCommand):
             with_id=False,
         )
         create.add_argument(
-            "--account", type=object_id, required=True, metavar="ID", help="The account's id."
+            "--account", type=id_argument, required=True, metavar="ID", help="The account's id."
         )
         create.add_argument(
             "--ats", required=True, metavar="ATS", help=f"One of: {', '.join(PROVIDERS)}."
@@ -99,7 +93,11 @@ class Command(BaseCommand):
 
         mapping = add("map-field", "Send one score of an assessment to an ATS field.")
         mapping.add_argument(
-            "--assessment", type=object_id, required=True, metavar="ID", help="The assessment's id."
+            "--assessment",
+            type=id_argument,
+            required=True,
+            metavar="ID",
+            help="The assessment's id.",
         )
         mapping.add_argument(
             "--score",
@@ -121,7 +119,11 @@ class Command(BaseCommand):
             "invites by stage).",
         )
         stage.add_argument(
-            "--assessment", type=object_id, required=True, metavar="ID", help="The assessment's id."
+            "--assessment",
+            type=id_argument,
+            required=True,
+            metavar="ID",
+            help="The assessment's id.",
         )
         stage.add_argument(
             "--stage",
