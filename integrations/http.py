@@ -14,7 +14,8 @@ from its `Budget`; and it turns every answer into the typed outcomes of `integra
 - 3xx (never followed), other 4xx, an address refused before connecting: permanent.
 
 A provider's subclass states its calls, its `label` (named in every message), base URL,
-time-outs, sandbox setting, error body (`describe_error`) and reset header. Every secret the
+time-outs, sandbox setting, error body (`describe_error`) and reset header, and may look at
+every answer (`observe`, e.g. to learn the size of its rate limit). Every secret the
 client holds (a token, a client secret, each access token it used) is redacted from the excerpts
 and messages it produces.
 """
@@ -342,6 +343,10 @@ class ProviderClient:
 
     # --- What a provider may override ------------------------------------------------------------
 
+    def observe(self, response: requests.Response) -> None:
+        """Every answer the partner sent, before it is read (e.g. to learn a rate-limit header);
+        the base client looks at nothing."""
+
     def describe_error(self, response: requests.Response) -> str:
         """The partner's own words for a refused request, from its error body ("" if none)."""
         data = json_body(response)
@@ -452,6 +457,7 @@ class ProviderClient:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
+        self.observe(response)
         return response
 
     def _excerpt(self, response: requests.Response) -> str:

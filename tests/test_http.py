@@ -150,3 +150,25 @@ def test_the_next_page_must_stay_under_the_base_url():
     ):
         with pytest.raises(PermanentError, match="not followed"):
             example._next_page(elsewhere, "jobs")
+
+
+class ObservingClient(ExampleClient):
+    def __init__(self, **arguments: object) -> None:
+        super().__init__(**arguments)  # type: ignore[arg-type]
+        self.seen: list[tuple[int, str]] = []
+
+    def observe(self, response: requests.Response) -> None:
+        self.seen.append((response.status_code, response.headers.get("X-Limit", "")))
+
+
+@responses.activate
+def test_a_provider_sees_every_answer_before_it_is_read_even_a_refusal():
+    responses.get(f"{API}/a", json={}, headers={"X-Limit": "75"})
+    responses.get(f"{API}/b", status=429, json={}, headers={"X-Limit": "60"})
+    observing = client(ObservingClient)
+
+    observing.get("/a")
+    with pytest.raises(RateLimited):
+        observing.get("/b")
+
+    assert observing.seen == [(200, "75"), (429, "60")]
