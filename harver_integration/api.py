@@ -20,6 +20,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from harver_integration.json_bodies import MAX_NESTING, unacceptable_json
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -99,40 +101,8 @@ def _message_of(error: exceptions.APIException) -> str:
     return str(detail)
 
 
-# No body of ours nests deeper than a few levels; Python's parser would overflow its stack first.
-MAX_NESTING = 32
-
-
 class UnacceptableBody(exceptions.ParseError):
     """JSON that parses but that we cannot process or store; answered 400 with the reason."""
-
-
-def _storable(text: str) -> bool:
-    """PostgreSQL stores no NUL character, and UTF-8 no unpaired surrogate."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _unacceptable(data: Any) -> str | None:
-    """Why a parsed body cannot be processed or stored, or None; walks it without recursion."""
-    pending = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, dict | list) and depth > MAX_NESTING:
-            return f"The request body is nested more than {MAX_NESTING} levels deep."
-        if isinstance(value, dict):
-            pending.extend((key, depth) for key in value)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and not _storable(value):
-            return "The request body contains a NUL character or an unpaired surrogate."
-    return None
 
 
 class LimitedJSONParser(JSONParser):
@@ -159,7 +129,7 @@ class LimitedJSONParser(JSONParser):
             raise UnacceptableBody(
                 f"The request body is nested more than {MAX_NESTING} levels deep."
             ) from None
-        problem = _unacceptable(data)
+        problem = unacceptable_json(data)
         if problem:
             raise UnacceptableBody(problem)
         return data
