@@ -2,7 +2,8 @@
 
 Only the raw bytes are parsed here (after the signature check on those same bytes). The fields
 we use are type-checked by serializers; unknown fields are ignored, nulls read as absent. A body
-that is not a JSON object with an `action` is a `WebhookBodyError` (the view answers 400); a
+that is not a JSON object with an `action`, or that nothing could store (nested too deep, a NUL
+character, an unpaired surrogate), is a `WebhookBodyError` (the view answers 400); a
 stage change whose application cannot be read is `Unreadable`, answered 200 and recorded, since
 Greenhouse sending it again would not make it readable.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rest_framework import serializers
+
+from harver_integration.json_bodies import MAX_NESTING, unacceptable_json
 
 PING = "ping"
 STAGE_CHANGE = "candidate_stage_change"
@@ -177,6 +180,11 @@ def parse_webhook(body: bytes) -> Webhook:
         data = json.loads(body)
     except ValueError:
         raise WebhookBodyError("The body is not JSON.") from None
+    except RecursionError:
+        raise WebhookBodyError(f"The body is nested more than {MAX_NESTING} levels deep.") from None
+    problem = unacceptable_json(data)
+    if problem:
+        raise WebhookBodyError(problem)
     if not isinstance(data, dict):
         raise WebhookBodyError("The body is not a JSON object.")
     action = data.get("action")

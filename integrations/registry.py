@@ -30,6 +30,13 @@ PROVIDERS: dict[str, ProviderEntry] = {
         settings="workable.settings",
         urls="workable.urls",
     ),
+    "greenhouse": ProviderEntry(
+        "Greenhouse",
+        "greenhouse.provider.GreenhouseProvider",
+        app="greenhouse",
+        settings="greenhouse.settings",
+        urls="greenhouse.urls",
+    ),
 }
 
 

@@ -99,7 +99,7 @@ def test_it_refuses_to_create_for_an_unknown_account() -> None:
 
 
 def test_it_refuses_an_unknown_ats_and_creates_nothing(account: factories.Account) -> None:
-    with pytest.raises(CommandError, match=r"Unknown ATS 'lever'; known: workable\."):
+    with pytest.raises(CommandError, match=r"Unknown ATS 'lever'; known: workable, greenhouse\."):
         run("integrations", "create", "--account", str(account.pk), "--ats", "lever")
 
     assert not Integration.objects.exists()

@@ -205,6 +205,6 @@ def test_it_defaults_workable_to_the_ad_hoc_pattern(account):
 
 def test_it_names_an_unknown_provider(account):
     with pytest.raises(
-        providers.UnknownProviderError, match=r"Unknown ATS 'greenhouse'; known: workable\."
+        providers.UnknownProviderError, match=r"Unknown ATS 'lever'; known: workable, greenhouse\."
     ):
-        services.create_integration(account, "greenhouse")
+        services.create_integration(account, "lever")

@@ -1,0 +1,172 @@
+"""Greenhouse's entry in the provider registry: its credentials, its words on the Credentials
+screens, and its hooks; the work lives in `client`, `verification`, `pickers`, `webhooks` and
+`deliveries`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+
+from greenhouse import invitations, pickers, verification, webhooks
+from greenhouse.client import url_problems
+from greenhouse.fields import parse_field_id
+from greenhouse.unconfirmed import NOTE_VISIBILITIES, SCOPES, STAGE_CHANGE_EVENT
+from integrations.inbound_events import EventOutcome
+from integrations.models import AtsCredential, InboundEvent, Integration
+from integrations.provider_types import CredentialCheck, CredentialField, Pattern, StageOptions
+from integrations.providers import Provider
+
+WEBHOOKS_PATH = "webhooks"
+CREDENTIAL_PLACE = "Configure → Dev Center → API Credential Management"
+
+
+def client_id_problem(value: str) -> str | None:
+    if any(character.isspace() for character in value):
+        return "The Client ID contains spaces; copy it exactly as Greenhouse shows it."
+    return None
+
+
+def user_id_problem(value: str) -> str | None:
+    if value.isascii() and value.isdigit() and int(value) > 0:
+        return None
+    return (
+        "The acting user is Greenhouse's numeric user id, e.g. 4080123: open the Site Admin "
+        "user's page in Greenhouse and copy the number at the end of its URL."
+    )
+
+
+class GreenhouseProvider(Provider):
+    key = "greenhouse"
+    label = "Greenhouse"
+    # Harver's Greenhouse guide: the candidate enters a Harver stage and is emailed a link.
+    allowed_patterns = (Pattern.ATS_FIRST_AD_HOC,)
+    invites_by_stage = True
+    credential_fields = (
+        CredentialField(
+            "client_id",
+            "Client ID",
+            help_text=(
+                f"In Greenhouse: {CREDENTIAL_PLACE} → Create new API credentials, type "
+                '"Harvest V3 (OAuth)", partner "Harver" (or "Unlisted vendor"). The Client ID '
+                "stays visible there."
+            ),
+            validate=client_id_problem,
+        ),
+        CredentialField(
+            "client_secret",
+            "Client Secret",
+            secret=True,
+            help_text=(
+                "Shown once by Greenhouse when the Harvest V3 credential is created or rotated. "
+                "Stored encrypted and never shown again."
+            ),
+            max_length=1000,
+        ),
+        CredentialField(
+            "user_id",
+            "acting user",
+            help_text=(
+                "The id of the Greenhouse Site Admin user Harver acts as (it writes the results "
+                "and authors the notes): the number at the end of that user's page URL."
+            ),
+            max_length=20,
+            validate=user_id_problem,
+        ),
+        CredentialField(
+            "webhook_secret",
+            "webhook Secret Key",
+            secret=True,
+            help_text=(
+                "Any value you choose, typed both here and as the Secret Key of the Greenhouse "
+                "web hook; Greenhouse signs every call with it. After a change the previous "
+                "key still verifies for a while, so change it in Greenhouse soon."
+            ),
+            keeps_previous=True,
+        ),
+    )
+    member_field = "user_id"
+    credentials_intro = (
+        "The Harvest V3 (OAuth) credential created in Greenhouse, the Site Admin user Harver "
+        "acts as, and the Secret Key of the web hook. Harver trades the Client ID and Secret "
+        "for short-lived access tokens. Grant the credential the scopes " + ", ".join(SCOPES) + "."
+    )
+    inbound_instructions = (
+        "In Greenhouse: Configure → Dev Center → Web Hooks → Create New Web Hook. Choose When "
+        f'"{STAGE_CHANGE_EVENT}", paste the Webhook URL as the Endpoint URL and type the same '
+        "Secret Key as on the Harver to ATS tab, then Create Web hook. Greenhouse pings the URL "
+        'at once; do not point an "application updated" web hook at it.'
+    )
+    verification_intro = (
+        "Harver asks Greenhouse whether the credential works: that the Client ID and Secret "
+        "give an access token, that the acting user is an active Site Admin, that the reads "
+        "are allowed, and which custom fields can hold Harver's values."
+    )
+
+    def webhook_url(self, inbound_token: str) -> str:
+        return f"{self.inbound_base_url()}/{WEBHOOKS_PATH}/{inbound_token}"
+
+    def inbound_setup(
+        self, integration: Integration, inbound_token: str | None
+    ) -> list[tuple[str, str]]:
+        url = (
+            self.webhook_url(inbound_token)
+            if inbound_token
+            else self.webhook_url("<the ATS to Harver token, shown only when minted>")
+        )
+        return [("Webhook URL", url), ("When", STAGE_CHANGE_EVENT)]
+
+    def local_problems(
+        self, integration: Integration, credential: AtsCredential | None
+    ) -> list[str]:
+        problems = list(url_problems())
+        if settings.GREENHOUSE_NOTE_VISIBILITY not in NOTE_VISIBILITIES:
+            problems.append(
+                f"GREENHOUSE_NOTE_VISIBILITY is {settings.GREENHOUSE_NOTE_VISIBILITY!r}; "
+                f"Greenhouse notes are {', '.join(NOTE_VISIBILITIES)}."
+            )
+        if (
+            not settings.PUBLIC_BASE_URL.startswith("https://")
+            and not settings.GREENHOUSE_API_ALLOW_INSECURE
+        ):
+            problems.append(
+                f"Greenhouse accepts only https web hook URLs, and PUBLIC_BASE_URL "
+                f"({settings.PUBLIC_BASE_URL}) is not https."
+            )
+        for mapping in integration.field_mappings.exclude(ats_field_id="").select_related(
+            "assessment", "competency"
+        ):
+            problem = self.ats_field_problem(mapping.ats_field_id)
+            if problem:
+                problems.append(f"{mapping.assessment.name}, {mapping.score_label}: {problem}")
+        return problems
+
+    def remote_problems(self, integration: Integration) -> list[str]:
+        if not settings.GREENHOUSE_VERIFY_ON_ENABLE:
+            return []
+        return verification.check(integration).problems
+
+    def verify_credentials(self, integration: Integration) -> CredentialCheck:
+        return verification.check(integration)
+
+    def ats_field_problem(self, ats_field_id: str) -> str | None:
+        try:
+            parse_field_id(ats_field_id)
+        except ValueError as error:
+            return str(error)
+        return None
+
+    def field_options(self, integration: Integration) -> list[tuple[str, str]]:
+        return pickers.field_options(integration)
+
+    def stage_options(self, integration: Integration) -> StageOptions:
+        return pickers.stage_options(integration)
+
+    def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
+        return webhooks.process(event)
+
+    def invitation_identity(self, refs: Mapping[str, str], email: str) -> str:
+        return invitations.invitation_identity(refs)
+
+    def job_label(self, refs: Mapping[str, str]) -> str:
+        return invitations.job_label(refs)
