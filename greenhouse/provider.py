@@ -8,12 +8,13 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from greenhouse import invitations, pickers, verification, webhooks
+from assessments.lifecycle import StatusChange
+from greenhouse import deliveries, invitations, pickers, verification, webhooks
 from greenhouse.client import url_problems
 from greenhouse.fields import parse_field_id
 from greenhouse.unconfirmed import NOTE_VISIBILITIES, SCOPES, STAGE_CHANGE_EVENT
 from integrations.inbound_events import EventOutcome
-from integrations.models import AtsCredential, InboundEvent, Integration
+from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
 from integrations.provider_types import CredentialCheck, CredentialField, Pattern, StageOptions
 from integrations.providers import Provider
 
@@ -42,6 +43,7 @@ class GreenhouseProvider(Provider):
     # Harver's Greenhouse guide: the candidate enters a Harver stage and is emailed a link.
     allowed_patterns = (Pattern.ATS_FIRST_AD_HOC,)
     invites_by_stage = True
+    delivery_task = "greenhouse.tasks.send_delivery"
     credential_fields = (
         CredentialField(
             "client_id",
@@ -161,6 +163,12 @@ class GreenhouseProvider(Provider):
 
     def stage_options(self, integration: Integration) -> StageOptions:
         return pickers.stage_options(integration)
+
+    def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
+        deliveries.record_status_change(invitation, change)
+
+    def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
+        deliveries.record_repeated_invitation(invitation)
 
     def process_inbound_event(self, event: InboundEvent) -> EventOutcome:
         return webhooks.process(event)
