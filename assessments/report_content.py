@@ -3,7 +3,7 @@
 The four report types show the same facts; only the wrapping (page or PDF) and whether personal
 data is shown differ. Building the facts here keeps the pages and the PDF from drifting apart.
 
-The Workable job a candidate applied for is not Harver's to know: `assessments` never imports an
+The ATS job a candidate applied for is not Harver's to know: `assessments` never imports an
 ATS app, so the ATS side registers a `JobSource` once (`register_job_source`, called from
 `IntegrationsConfig.ready`) and the report asks it.
 """

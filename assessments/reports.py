@@ -1,6 +1,6 @@
 """The four report types of the setup guide's Reports tab, and the links that lead to them.
 
-Links that leave Harver (into Workable) are either behind the admin login (Candidate Details
+Links that leave Harver (into the ATS) are either behind the admin login (Candidate Details
 Page, PDF Report) or signed (Read-only Candidate Details Page, Signed report). A signed link
 carries its own expiry, set from the integration's link lifetime, and is signed with
 REPORT_LINK_SECRET: changing that secret revokes every signed link at once.

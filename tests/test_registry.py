@@ -94,3 +94,18 @@ def test_env_example_documents_every_environment_variable_the_settings_read():
 
     assert read
     assert sorted(read - documented) == []
+
+
+CORE_PACKAGES = ("integrations", "assessments", "accounts", "engine", "harver_integration")
+
+
+def test_the_core_names_no_provider_outside_the_registry():
+    names = [re.compile(re.escape(key), re.IGNORECASE) for key in registry.PROVIDERS]
+    naming = sorted(
+        str(path.relative_to(PROJECT))
+        for package in CORE_PACKAGES
+        for path in (PROJECT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and any(name.search(path.read_text(encoding="utf-8")) for name in names)
+    )
+    assert naming == ["integrations/registry.py"]

@@ -97,7 +97,7 @@ def add_arguments(parser: CommandParser) -> None:
             "--expires",
             type=iso_date,
             metavar="YYYY-MM-DD",
-            help="The expiry of the provider's expiring secret (e.g. Workable's API token).",
+            help="The expiry of the provider's expiring secret (e.g. an API token that ends).",
         )
         expiry.add_argument(
             "--clear-expires",
