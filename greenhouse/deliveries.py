@@ -30,6 +30,7 @@ from greenhouse import connection, notes
 from greenhouse.client import GreenhouseClient
 from greenhouse.fields import FieldValueError, Level, field_value, parse_field_id
 from greenhouse.unconfirmed import note_body
+from harver_integration.ids import parse_id
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -211,7 +212,7 @@ class _Batch:
 def _send_fields(batch: _Batch, delivery: Delivery) -> Exchange:
     level = str(delivery.payload.get("level"))
     record_id = str(delivery.payload.get("record_id") or "")
-    if level not in set(Level) or not record_id.isdigit():
+    if level not in set(Level) or parse_id(record_id) is None:
         raise PermanentError(f"The invitation names no Greenhouse {level} to write to.")
     values = []
     for item in delivery.payload.get("fields") or []:
@@ -244,7 +245,12 @@ def _send_note(batch: _Batch, delivery: Delivery) -> Exchange:
     user_id = batch.client.user_id
     candidate_id = str(payload.get("candidate_id") or "")
     application_id = str(payload.get("application_id") or "")
-    if not (candidate_id.isdigit() and application_id.isdigit()):
+    candidate, application, user = (
+        parse_id(candidate_id),
+        parse_id(application_id),
+        parse_id(user_id),
+    )
+    if candidate is None or application is None or user is None:
         raise PermanentError("The invitation names no Greenhouse candidate and application.")
     result_id = str(payload.get("result_id") or "")
     if delivery.attempt_count:
@@ -260,9 +266,9 @@ def _send_note(batch: _Batch, delivery: Delivery) -> Exchange:
             )
     note_id, exchange = batch.client.create_note(
         note_body(
-            candidate_id=int(candidate_id),
-            application_id=int(application_id),
-            user_id=int(user_id),
+            candidate_id=candidate,
+            application_id=application,
+            user_id=user,
             text=str(payload.get("body") or ""),
             visibility=str(payload.get("visibility") or "public"),
         )

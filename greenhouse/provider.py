@@ -13,6 +13,7 @@ from greenhouse import deliveries, invitations, pickers, verification, webhooks
 from greenhouse.client import url_problems
 from greenhouse.fields import parse_field_id
 from greenhouse.unconfirmed import NOTE_VISIBILITIES, SCOPES, STAGE_CHANGE_EVENT
+from harver_integration.ids import parse_id
 from integrations.inbound_events import EventOutcome
 from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
 from integrations.provider_types import CredentialCheck, CredentialField, Pattern, StageOptions
@@ -29,7 +30,7 @@ def client_id_problem(value: str) -> str | None:
 
 
 def user_id_problem(value: str) -> str | None:
-    if value.isascii() and value.isdigit() and int(value) > 0:
+    if parse_id(value) is not None:
         return None
     return (
         "The acting user is Greenhouse's numeric user id, e.g. 4080123: open the Site Admin "

@@ -63,7 +63,7 @@ def secret_keys(integration: Integration) -> list[str]:
 def _read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The raw body, or None when it is larger than `limit` (read no further than that)."""
     declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return None
     body = request.read(limit + 1)
     return None if len(body) > limit else body

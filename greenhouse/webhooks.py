@@ -32,6 +32,7 @@ from greenhouse.unconfirmed import (
     STAGE_CHANGE_EVENT,
     trigger_stage_matches,
 )
+from harver_integration.ids import parse_id
 from integrations import inbound, inbound_events
 from integrations.inbound_events import EventOutcome, Recorded
 from integrations.models import InboundEvent, Integration
@@ -49,14 +50,17 @@ def _text(body: bytes) -> str:
 
 
 def mappings(integration: Integration) -> list[StageMapping]:
-    return [
-        StageMapping(
-            stage_name=row.stage_name,
-            job_id=int(row.job_id) if row.job_id.isdigit() else None,
-            assessment_id=row.assessment_id,
+    """The integration's stage mappings; one for a job id Greenhouse cannot have (not a number)
+    applies to no job, rather than to every job."""
+    found = []
+    for row in StoredStageMapping.objects.filter(integration=integration):
+        job_id = parse_id(row.job_id)
+        if row.job_id and job_id is None:
+            continue
+        found.append(
+            StageMapping(stage_name=row.stage_name, job_id=job_id, assessment_id=row.assessment_id)
         )
-        for row in StoredStageMapping.objects.filter(integration=integration)
-    ]
+    return found
 
 
 def record_ping(

@@ -360,3 +360,34 @@ def test_a_repeat_is_answered_200_even_after_the_mapping_changed(greenhouse):
     assert first.status_code == 200
     assert InboundEvent.objects.count() == 1
     assert json.loads(InboundEvent.objects.get().body)["action"] == "candidate_stage_change"
+
+
+@pytest.mark.parametrize("declared", ["²", "٣", "-1", "9" * 40])
+def test_an_odd_content_length_is_never_a_500(greenhouse, declared):
+    raw = greenhouse_json(stage_change())
+    response = Client().post(
+        greenhouse["url"],
+        raw,
+        content_type="application/json",
+        headers={"Signature": signature_header(raw, WEBHOOK_SECRET)},
+        CONTENT_LENGTH=declared,
+    )
+
+    assert response.status_code in (400, 413)
+    assert response.json()["status"] == response.status_code
+
+
+def test_a_stage_mapped_for_a_job_id_that_is_no_number_is_not_a_500(greenhouse):
+    from integrations import stages
+
+    stages.map_stage(
+        greenhouse["integration"],
+        assessment=greenhouse["assessment"],
+        stage_name="Phone Screen",
+        job_id="²",
+    )
+
+    response = post(greenhouse["url"], stage_change(stage="Phone Screen"))
+
+    assert response.status_code == 200
+    assert InboundEvent.objects.get().state == State.IGNORED
