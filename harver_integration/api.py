@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions, status
@@ -38,6 +39,18 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+def body_limit() -> int:
+    """The largest body an API reads: API_MAX_BODY_BYTES, or Django's own limit when lower
+    (Django refuses to read a larger body at all)."""
+    limit: int = settings.API_MAX_BODY_BYTES
+    django_limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit if django_limit is None else min(limit, django_limit)
+
+
+def too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than {body_limit()} bytes.")
 
 
 def error_body(
@@ -71,6 +84,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 def exception_handler(error: Exception, context: dict[str, Any]) -> Response:
     if isinstance(error, Http404):
         error = exceptions.NotFound()
+    if isinstance(error, RequestDataTooBig):
+        # Raised by Django when DRF reads a body above DATA_UPLOAD_MAX_MEMORY_SIZE.
+        error = too_large()
     if isinstance(error, exceptions.ValidationError):
         errors = _flatten(error.detail)
         fields = ", ".join(errors)
@@ -115,14 +131,14 @@ class LimitedJSONParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        limit = settings.API_MAX_BODY_BYTES
+        limit = body_limit()
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise too_large()
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise too_large()
         try:
             data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:
@@ -154,6 +170,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 handler; a body above DATA_UPLOAD_MAX_MEMORY_SIZE, read outside DRF (a form,
+    the CSRF check), reaches it too and is answered 413."""
+    if isinstance(exception, RequestDataTooBig):
+        if _wants_json(request):
+            return JsonResponse(error_body(413, str(too_large().detail)), status=413)
+        return render(request, "413.html", status=413)
     if _wants_json(request):
         return JsonResponse(error_body(400, "The request could not be understood."), status=400)
     return render(request, "400.html", status=400)

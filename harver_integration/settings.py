@@ -360,7 +360,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "EXCEPTION_HANDLER": "harver_integration.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
-# Largest JSON body an API accepts; bigger ones get 413 before they are read.
+# Largest JSON body an API accepts (DATA_UPLOAD_MAX_MEMORY_SIZE when that is lower); bigger ones
+# get 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 # Requests per integration per window, shared across processes through the cache.
 INBOUND_RATE_LIMIT = env.str("INBOUND_RATE_LIMIT", default="600/60")

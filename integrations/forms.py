@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils.text import capfirst
 
@@ -74,11 +75,20 @@ class PatternForm(forms.Form):
 
 
 class CredentialFormField(forms.CharField):
-    """One provider credential field on the form, checked as the services check it."""
+    """One provider credential field on the form, checked as the services check it.
+
+    Only by them: Django's own NUL check would refuse a NUL in other words than the command
+    line does, and the field's rule refuses every control character already.
+    """
 
     def __init__(self, credential_field: CredentialField, **kwargs: Any) -> None:
         self.credential_field = credential_field
         super().__init__(label=capfirst(credential_field.label), required=False, **kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
 
     def clean(self, value: Any) -> str:
         cleaned = self.credential_field.clean(str(super().clean(value)))

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver
 
+from accounts.models import Account
 from tests import factories
 from tests.admin_support import private_cache  # noqa: F401 (fixture)
 from tests.test_admin_pages import ROW_MAKERS
@@ -163,3 +164,25 @@ def test_the_pages_under_test_include_the_delivery_timeline_and_the_overview(sup
     # then they reach the platform's own pages, not only the admin's generic ones
     assert "/admin/integrations/delivery/timeline/" in pages
     assert any(page.endswith("/overview/") for page in pages)
+
+
+@pytest.mark.parametrize("enforce_csrf_checks", [False, True])
+def test_a_form_above_djangos_upload_limit_is_answered_413(
+    db: None, settings: Any, enforce_csrf_checks: bool
+) -> None:
+    # given a superuser's browser, with or without the CSRF check reading the form first
+    browser = Client(enforce_csrf_checks=enforce_csrf_checks)
+    browser.force_login(factories.UserFactory.create(username="root", is_superuser=True))
+    browser.raise_request_exception = False
+    browser.get("/admin/accounts/account/add/")  # sets the CSRF cookie the check compares
+
+    # when it posts a form larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = browser.post(
+        "/admin/accounts/account/add/",
+        {"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)},
+    )
+
+    # then the too-large page answers, not a server error, and nothing was added
+    assert response.status_code == 413
+    assert "Request too large" in response.content.decode()
+    assert not Account.objects.exists()

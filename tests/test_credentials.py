@@ -8,10 +8,15 @@ id and secret, a numeric user id, an optional webhook secret key, and no expiry.
 from __future__ import annotations
 
 import datetime
+import io
+import json
+import sys
 from html import unescape
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
@@ -241,6 +246,47 @@ def test_the_workable_token_field_refuses_whitespace_and_control_characters(
     assert 'class="form-row errors field-token"' in page
     assert token not in page
     assert not AtsCredential.objects.get(integration=integration).has_secret("token")
+
+
+ODD_SECRETS = {
+    "space": "vault secret",
+    "tab": "vault\tsecret",
+    "line break": "vault\r\nsecret",
+    "no-break space": "vault\u00a0secret",
+    "line separator": "vault\u2028secret",
+    "null": "vault\x00secret",
+    "escape": "vault\x1bsecret",
+    "bell": "vault\x07secret",
+    "zero width": "vault\u200bsecret",
+    "direction mark": "vault\u202esecret",
+}
+
+
+@pytest.mark.parametrize("secret", ODD_SECRETS.values(), ids=ODD_SECRETS.keys())
+def test_the_admin_secret_field_refuses_what_the_command_line_refuses_in_its_words(
+    admin_client: Client,
+    vault_integration: Integration,
+    monkeypatch: pytest.MonkeyPatch,
+    secret: str,
+) -> None:
+    # given a secret with whitespace or a control character inside
+    # when the command line is given it
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"client_secret": secret})))
+    with pytest.raises(CommandError) as cli_refusal:
+        call_command(
+            "integrations", "set-credentials", str(vault_integration.pk), "--from-json", "-"
+        )
+    # and the Harver to ATS form is saved with it
+    response = admin_client.post(
+        integration_url("harver_to_ats", vault_integration),
+        {"client_id": "client-42", "client_secret": secret, "user_id": "1234"},
+    )
+
+    # then both refuse it with the same sentence, and nothing is stored
+    assert response.status_code == 200
+    form_errors = response.context["harver_to_ats_form"].errors["client_secret"]
+    assert [f"client_secret: {error}" for error in form_errors] == [str(cli_refusal.value)]
+    assert not AtsCredential.objects.get(integration=vault_integration).has_secret("client_secret")
 
 
 # --- History and the list -----------------------------------------------------------------------

@@ -486,6 +486,31 @@ def test_a_body_that_is_not_json_is_400(engine) -> None:
     assert response.json() == {"status": 400, "message": "The request body is not valid JSON."}
 
 
+@pytest.mark.parametrize("api_limit", [64 * 1024, 1024 * 1024])
+def test_a_body_above_djangos_upload_limit_is_413_naming_the_limit(
+    engine, settings, api_limit
+) -> None:
+    # given the API's own limit below or above Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    settings.API_MAX_BODY_BYTES = api_limit
+    limit = min(api_limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    body = '{"event_id": "e", "type": "started", "padding": "%s"}' % (
+        "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    )
+
+    # when a body larger than both is posted
+    response = engine["client"].post(
+        events_url(engine["candidate_assessment"]), body, content_type="application/json"
+    )
+
+    # then it is refused with the limit that applies, and nothing is recorded
+    assert response.status_code == 413
+    assert response.json() == {
+        "status": 413,
+        "message": f"The request body is larger than {limit} bytes.",
+    }
+    assert not EngineEvent.objects.exists()
+
+
 def test_a_form_body_is_415(engine) -> None:
     response = engine["client"].post(
         events_url(engine["candidate_assessment"]), {"event_id": "e", "type": "started"}

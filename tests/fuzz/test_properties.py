@@ -12,13 +12,17 @@
   wait between 0 and a day, or nothing.
 - Ids from a request, a query string or the command line: whatever the text, `parse_id` gives
   nothing or the number its ASCII digits spell, between 1 and PostgreSQL's largest bigint.
+- Secrets typed into the admin: the form refuses exactly what the command line refuses, in the
+  same words, and what both accept holds no whitespace or control character.
 """
 
 from __future__ import annotations
 
 import string
+import unicodedata
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
@@ -26,8 +30,10 @@ from urllib3.util import parse_url
 
 from harver_integration.ids import MAX_ID, parse_id
 from harver_integration.tokens import ATS_TOKEN, BASE62_ALPHABET
+from integrations.forms import CredentialFormField
 from integrations.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from integrations.outbox.recording import retry_delay
+from integrations.provider_types import CredentialField
 from workable.callbacks import callback_url_problem
 
 DEFAULT_ALLOW_LIST = override_settings(
@@ -268,3 +274,37 @@ def test_an_id_is_ascii_digits_within_bigint_or_nothing(text: str) -> None:
     plain = text.isascii() and text.isdigit() and not text.startswith("0")
     if plain and int(text) <= MAX_ID:
         assert value == int(text)
+
+
+# --- Secrets typed into the admin ---------------------------------------------------------------
+
+SECRET_FIELD = CredentialField(name="token", label="API token", secret=True)
+secret_text = st.one_of(
+    st.text(max_size=40),
+    st.text(string.ascii_letters + " \t\r\n\x00\x1b\u00a0\u200b\u2028", max_size=20),
+)
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(secret_text)
+@example("wk live")
+@example("wk\x00live")
+def test_the_admin_secret_field_refuses_what_the_command_line_refuses(text: str) -> None:
+    # the command line reads a secret through the field's own rule (services.set_ats_credentials)
+    command_line = SECRET_FIELD.problem(SECRET_FIELD.clean(text))
+    try:
+        cleaned = CredentialFormField(SECRET_FIELD).clean(text)
+    except ValidationError as refusal:
+        form = refusal.messages
+    else:
+        form = []
+
+    if not text.strip():
+        # a blank secret keeps the stored one on the form; the command line asks for one
+        assert form == []
+        return
+    assert form == ([command_line] if command_line else [])
+    if not form:
+        assert cleaned == text.strip()
+        assert not any(character.isspace() for character in cleaned)
+        assert all(unicodedata.category(character)[0] != "C" for character in cleaned)

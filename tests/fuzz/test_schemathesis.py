@@ -141,3 +141,40 @@ def test_it_covers_every_api_the_urlconf_serves(client: Any, db: None) -> None:
 
     assert {path.split("/")[2] for path in paths} == {"workable", "engine"}
     assert "/api/workable/connection" in paths
+
+
+def test_every_operation_with_a_body_answers_one_above_djangos_limit_with_a_documented_413(
+    client: Any, tenant: dict[str, str], settings: Any
+) -> None:
+    import yaml
+
+    # given every operation of the schema that takes a body, with working credentials
+    paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]
+    operations = [
+        (path, method, operation)
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+        if "requestBody" in operation
+    ]
+    body = '{"padding": "%s"}' % ("x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    limit = min(settings.API_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+    # when each is sent a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+    for path, method, operation in operations:
+        credential = tenant["engine"] if path.startswith("/api/engine/") else tenant["workable"]
+        url = path.replace("{assessment_id}", tenant["assessment_id"])
+        response = getattr(client, method)(
+            url,
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {credential}"},
+        )
+
+        # then it answers the documented 413, naming the limit
+        assert (path, method, response.status_code) == (path, method, 413)
+        assert response.json() == {
+            "status": 413,
+            "message": f"The request body is larger than {limit} bytes.",
+        }
+        assert "413" in operation["responses"]
+    assert operations

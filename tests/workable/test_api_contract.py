@@ -280,6 +280,23 @@ def test_it_answers_a_too_large_body_with_413(workable, settings):
     assert CandidateAssessment.objects.count() == 0
 
 
+def test_it_answers_a_body_above_djangos_upload_limit_with_413(workable, settings):
+    # a body above DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses to read before our parser
+    body = invitation_body(
+        str(workable["assessments"][0].pk), padding="x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    )
+
+    response = workable["client"].post(
+        ASSESSMENTS_URL, data=json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response.json() == error(
+        413, f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes."
+    )
+    assert CandidateAssessment.objects.count() == 0
+
+
 def test_it_answers_a_json_body_that_is_not_an_object_with_422(workable):
     response = workable["client"].post(
         ASSESSMENTS_URL, data="[1, 2]", content_type="application/json"
