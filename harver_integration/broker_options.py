@@ -6,8 +6,8 @@ they publish to, so both talk to a broker the same way.
 Whatever the broker, the database stays the source of truth and the sweeper the safety net
 (docs/deliveries.md): these options make the broker keep what it accepted, not more.
 
-- Redis: a visibility timeout (a task not acknowledged by then is delivered again), quick socket
-  timeouts, and kombu's Redis transport with one client per pool (`harver_integration.broker`).
+- Redis: a visibility timeout (a task not acknowledged by then is delivered again) and quick
+  socket timeouts, on kombu's own Redis transport.
 - RabbitMQ: quorum queues (replicated, durable: they survive a node restart and the loss of a
   minority of a cluster), publisher confirms (a publish returns once the broker has the message,
   and a refusal raises instead of dropping it), and a topic exchange, which Celery's native
@@ -29,7 +29,6 @@ QUICK_PUBLISH = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "i
 
 
 class BrokerOptions(TypedDict):
-    broker_transport: str | None
     broker_transport_options: dict[str, Any]
     broker_connection_timeout: float
     task_default_queue_type: str
@@ -43,9 +42,6 @@ class UnsupportedBroker(ValueError):
 def broker_options(url: str, *, visibility_timeout: int) -> BrokerOptions:
     if url.startswith(REDIS_SCHEMES):
         return {
-            "broker_transport": (
-                "harver_integration.broker:RedisTransport" if url.startswith("redis://") else None
-            ),
             "broker_transport_options": {
                 "visibility_timeout": visibility_timeout,
                 "socket_connect_timeout": 1,
@@ -58,7 +54,6 @@ def broker_options(url: str, *, visibility_timeout: int) -> BrokerOptions:
         }
     if url.startswith(RABBITMQ_SCHEMES):
         return {
-            "broker_transport": None,
             "broker_transport_options": {
                 "confirm_publish": True,
                 "read_timeout": 5,

@@ -151,7 +151,6 @@ else:
         )
     except UnsupportedBroker as error:
         raise ImproperlyConfigured(str(error)) from None
-    CELERY_BROKER_TRANSPORT = _broker["broker_transport"]
     CELERY_BROKER_TRANSPORT_OPTIONS = _broker["broker_transport_options"]
     CELERY_BROKER_CONNECTION_TIMEOUT = _broker["broker_connection_timeout"]
     CELERY_TASK_DEFAULT_QUEUE_TYPE = _broker["task_default_queue_type"]

@@ -73,8 +73,11 @@ def platform_env(var_dir: Path, **overrides: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1) -> Iterator[str]:
-    """A gunicorn serving the platform; yields its base URL once /healthz answers."""
+def gunicorn(
+    env: dict[str, str], *, workers: int = 2, threads: int = 1, project: Path = PROJECT
+) -> Iterator[str]:
+    """A gunicorn serving the platform (this checkout's code, or `project`'s); yields its base
+    URL once /healthz answers."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -87,7 +90,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1) -> Iter
             "--threads",
             str(threads),
         ],
-        cwd=PROJECT,
+        cwd=project,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

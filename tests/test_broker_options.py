@@ -23,16 +23,14 @@ def test_rabbitmq_gets_quorum_queues_publisher_confirms_and_a_topic_exchange():
     assert options["task_default_queue_type"] == "quorum"
     assert options["task_default_exchange_type"] == "topic"
     assert options["broker_transport_options"]["confirm_publish"] is True
-    assert options["broker_transport"] is None
     assert "visibility_timeout" not in options["broker_transport_options"]
 
 
-def test_redis_gets_its_visibility_timeout_and_the_shared_client_transport():
+def test_redis_gets_its_visibility_timeout():
     options = broker_options("redis://127.0.0.1:6379/0", visibility_timeout=10)
 
     assert options["task_default_queue_type"] == "classic"
     assert options["broker_transport_options"]["visibility_timeout"] == 10
-    assert options["broker_transport"] == "harver_integration.broker:RedisTransport"
 
 
 def test_an_unknown_broker_is_refused_naming_the_setting():

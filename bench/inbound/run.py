@@ -1,6 +1,7 @@
 """Inbound benchmark: `POST /api/workable/assessments` against the token check, in the same run.
 
-Usage: `.venv/bin/python -m bench.inbound.run [--seconds 10] [--rounds 3] [--connections 16]`
+Usage: `.venv/bin/python -m bench.inbound.run [--seconds 10] [--rounds 3] [--connections 16]
+[--against DIR ...]`
 
 Builds the production setup on this machine (gunicorn as in the Procfile, PostgreSQL in a throwaway
 database, a private redis-server for cache, throttle and broker), creates an enabled integration
@@ -9,11 +10,17 @@ that drift on a noisy machine hits both. The baseline, `GET /api/workable/connec
 the same authentication, permission and throttle as the write path, so the ratio isolates what an
 invitation costs: validate, insert its rows, publish after commit. Prints medians and ratios and
 exits non-zero when a target is missed.
+
+`--against DIR` serves another checkout's code too (a `git worktree` of an older commit, or a
+variant), from a second gunicorn on the same database and Redis: each round loads both servers,
+in alternating order, so that the comparison is side by side in one run. The targets apply to
+this checkout.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -39,6 +46,7 @@ MODES = ("invite", "connection")
 
 @dataclass(frozen=True)
 class Run:
+    server: str
     mode: str
     rps: float
     p50_ms: float
@@ -47,7 +55,10 @@ class Run:
     errors: int
 
 
-def wrk(base_url: str, mode: str, token: str, test_id: str, seconds: int, connections: int) -> Run:
+def wrk(
+    server: tuple[str, str], mode: str, token: str, test_id: str, seconds: int, connections: int
+) -> Run:
+    label, base_url = server
     completed = subprocess.run(
         [
             shutil.which("wrk") or "wrk",
@@ -74,6 +85,7 @@ def wrk(base_url: str, mode: str, token: str, test_id: str, seconds: int, connec
     figures = json.loads(completed.stdout.strip().splitlines()[-1])
     errors = sum(figures[key] for key in ("non_2xx", "connect", "read", "write", "timeout"))
     return Run(
+        server=label,
         mode=mode,
         rps=figures["requests"] / (figures["duration_us"] / 1e6),
         p50_ms=figures["p50_us"] / 1000,
@@ -102,10 +114,22 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--database", default="harver_bench")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout to serve and load in the same rounds (repeatable)",
+    )
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
+    others = [directory.resolve() for directory in arguments.against]
+    for directory in others:
+        if not (directory / "harver_integration" / "wsgi.py").is_file():
+            print(f"--against {directory}: not a checkout of this project", file=sys.stderr)
+            return 2
 
     with (
         scratch_directory("bench-inbound-") as var_dir,
@@ -117,7 +141,7 @@ def main() -> int:
             # Both endpoints pass the throttle; its limit is lifted so that neither is refused.
             overrides = {"REDIS_URL": redis.url, "INBOUND_RATE_LIMIT": "100000000/60"}
             setup_django(database_url, var_dir, **overrides)
-            from tests.processes import gunicorn, platform_env
+            from tests.processes import PROJECT, gunicorn, platform_env
 
             token, test_id = prepare()
             env = platform_env(
@@ -126,35 +150,98 @@ def main() -> int:
                 # As the Procfile runs it: with the access log.
                 GUNICORN_CMD_ARGS="--access-logfile -",
             )
-            with gunicorn(env, workers=arguments.workers, threads=arguments.threads) as base_url:
-                for mode in MODES:  # load the code paths and open the connections
-                    wrk(base_url, mode, token, test_id, 3, arguments.connections)
+            with contextlib.ExitStack() as servers_running:
+                servers: list[tuple[str, str]] = []
+                for project in [PROJECT, *others]:
+                    base_url = servers_running.enter_context(
+                        gunicorn(
+                            {**env, "PYTHONPATH": str(project)},
+                            workers=arguments.workers,
+                            threads=arguments.threads,
+                            project=project,
+                        )
+                    )
+                    servers.append((describe(project), base_url))
+                for server in servers:  # load the code paths and open the connections
+                    for mode in MODES:
+                        wrk(server, mode, token, test_id, 3, arguments.connections)
                 runs: list[Run] = []
                 for round_number in range(arguments.rounds):
-                    order = MODES if round_number % 2 == 0 else MODES[::-1]
-                    for mode in order:
-                        runs.append(
-                            wrk(
-                                base_url,
-                                mode,
-                                token,
-                                test_id,
-                                arguments.seconds,
-                                arguments.connections,
+                    forward = round_number % 2 == 0
+                    for server in servers if forward else servers[::-1]:
+                        for mode in MODES if forward else MODES[::-1]:
+                            runs.append(
+                                wrk(
+                                    server,
+                                    mode,
+                                    token,
+                                    test_id,
+                                    arguments.seconds,
+                                    arguments.connections,
+                                )
                             )
-                        )
             from assessments.models import CandidateAssessment
 
             invitations = CandidateAssessment.objects.count()
-    return report(runs, arguments, invitations)
-
-
-def report(runs: list[Run], arguments: argparse.Namespace, invitations: int) -> int:
     print(
         f"\nbench/inbound: {arguments.connections} connections, {arguments.rounds} x "
         f"{arguments.seconds} s per endpoint, gunicorn {arguments.workers} workers x "
-        f"{arguments.threads} threads, {os.cpu_count()} CPUs\n"
+        f"{arguments.threads} threads, {os.cpu_count()} CPUs; {invitations} invitations stored"
     )
+    labels = [label for label, _ in servers]
+    results = {label: report([run for run in runs if run.server == label]) for label in labels}
+    if len(labels) > 1:
+        compare(runs, labels)
+    return results[labels[0]]
+
+
+def describe(project: Path) -> str:
+    """The checkout's directory and commit (with `+` when it has uncommitted changes)."""
+    commit = subprocess.run(
+        ["git", "-C", str(project), "rev-parse", "--short", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(project), "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{project} @ {commit or '?'}{'+' if dirty else ''}"
+
+
+def round_ratios(runs: list[Run]) -> list[float]:
+    invites = [run for run in runs if run.mode == "invite"]
+    connections = [run for run in runs if run.mode == "connection"]
+    return [
+        invite.rps / connection.rps for invite, connection in zip(invites, connections, strict=True)
+    ]
+
+
+def compare(runs: list[Run], labels: list[str]) -> None:
+    """The servers side by side: each one's medians, and its invite rate against the first's."""
+    first = [run.rps for run in runs if run.server == labels[0] and run.mode == "invite"]
+    rows = []
+    for label in labels:
+        mine = [run for run in runs if run.server == label]
+        invites = [run.rps for run in mine if run.mode == "invite"]
+        rows.append(
+            (
+                label,
+                f"{median(invites):.0f}",
+                f"{median([run.rps for run in mine if run.mode == 'connection']):.0f}",
+                f"{median(round_ratios(mine)):.3f}",
+                f"{median([a / b for a, b in zip(invites, first, strict=True)]):.3f}",
+            )
+        )
+    print("\nside by side (medians over the rounds; invite rate against the first server's)")
+    print(table(rows, ("server", "invite req/s", "token check req/s", "ratio", "invite vs first")))
+
+
+def report(runs: list[Run]) -> int:
+    print(f"\n{runs[0].server}\n")
     rows = [
         (
             run.mode,
@@ -194,17 +281,11 @@ def report(runs: list[Run], arguments: argparse.Namespace, invitations: int) -> 
             ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms"),
         )
     )
-    ratios = [
-        invite.rps / connection.rps
-        for invite, connection in zip(by_mode["invite"], by_mode["connection"], strict=True)
-    ]
+    ratios = round_ratios(runs)
     ratio = median(ratios)
     tail = medians["invite"]["p99_ms"] / medians["invite"]["p50_ms"]
     errors = sum(run.errors for run in runs)
-    print(
-        f"\nper-round throughput ratios: {', '.join(f'{value:.2f}' for value in ratios)}; "
-        f"{invitations} invitations stored\n"
-    )
+    print(f"\nper-round throughput ratios: {', '.join(f'{value:.2f}' for value in ratios)}\n")
     results = [
         verdict(
             "throughput",
