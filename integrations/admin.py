@@ -2,14 +2,14 @@
 
 The list is the guide's "Integrations" menu; adding goes through the guide's "Add new integration"
 dropdown and a setup page that shows progress; the change page is replaced by the Overview (General,
-Credentials, Harver to ATS), whose views live in `integrations.admin_views`. The child rows
-(credentials, tokens, report settings, field mappings) have no admin of their own: they are edited
-only through the Overview, so secrets never reach a generic change form.
+Credentials, Harver to ATS). Those pages are views of this ModelAdmin, brought by its mixins
+(`integrations.admin_views`, `integrations.admin_verification`), whose `get_urls` declare them.
+The child rows (credentials, tokens, report settings, field mappings) have no admin of their own:
+they are edited only through the Overview, so secrets never reach a generic change form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from auditlog.admin import LogEntryAdmin
@@ -17,21 +17,21 @@ from auditlog.filters import CIDFilter, ResourceTypeFilter
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.views.decorators.http import require_http_methods
 
 from accounts.admin_scope import AccountScopedAdmin
 from harver_integration.admin_helpers import TwoStateFilter
 from harver_integration.ids import parse_id
-from integrations import admin_verification, admin_views, services
+from integrations import services
 from integrations.admin_deliveries import FailingFilter, delivery_health
+from integrations.admin_verification import CredentialVerificationMixin
+from integrations.admin_views import IntegrationScreensMixin
 from integrations.models import AtsCredential, Integration, UnreadableSecretError
 from integrations.outbox import health
 
-AdminView = Callable[["IntegrationAdmin", HttpRequest, str], HttpResponse]
 LAST_ERROR_CHARS = 60
 
 
@@ -42,7 +42,7 @@ class HasErrorFilter(TwoStateFilter):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(AccountScopedAdmin):
+class IntegrationAdmin(IntegrationScreensMixin, CredentialVerificationMixin, AccountScopedAdmin):
     list_display = (
         "account_link",
         "provider",
@@ -112,67 +112,6 @@ class IntegrationAdmin(AccountScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
         return health.with_delivery_health(super().get_queryset(request))
-
-    def get_urls(self) -> list[URLPattern]:
-        get, post = ("GET",), ("POST",)
-        routes: list[tuple[str, str, AdminView, tuple[str, ...]]] = [
-            ("overview/", "overview", admin_views.overview, get),
-            ("setup/", "setup", admin_views.setup, get),
-            ("setup/status/", "setup_status", admin_views.setup_status, get),
-            ("setup/retry/", "setup_retry", admin_views.setup_retry, post),
-            ("general/pattern/", "pattern", admin_views.save_pattern, post),
-            ("general/toggle/", "toggle", admin_views.toggle, post),
-            ("credentials/harver-to-ats/", "harver_to_ats", admin_views.save_harver_to_ats, post),
-            ("credentials/ats-to-harver/rotate/", "rotate", admin_views.rotate_token, get + post),
-            ("assessments/", "assessments", admin_views.save_assessments, post),
-            ("assessments/refresh/", "assessments_refresh", admin_views.refresh_assessments, post),
-            ("assessments/stages/", "stages", admin_views.save_stage_mapping, post),
-            ("reports/", "reports", admin_views.save_reports, post),
-            ("credentials/verify/", "verify", admin_verification.verify, get + post),
-            ("credentials/note-author/", "note_author", admin_verification.save_note_author, post),
-        ]
-        own = [
-            path(
-                f"<path:object_id>/{route}",
-                self.admin_site.admin_view(self._bind(view, methods)),
-                name=f"integrations_integration_{name}",
-            )
-            for route, name, view, methods in routes
-        ]
-        return own + super().get_urls()
-
-    def _bind(
-        self, view: AdminView, methods: tuple[str, ...]
-    ) -> Callable[[HttpRequest, str], HttpResponse]:
-        @require_http_methods(list(methods))
-        def bound(request: HttpRequest, object_id: str) -> HttpResponse:
-            return view(self, request, object_id)
-
-        bound.__name__ = view.__name__
-        return bound
-
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        return admin_views.add_integration(self, request)
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """The Overview is the integration's page; the generic change form is never shown."""
-        integration = self.get_object(request, object_id)
-        return HttpResponseRedirect(
-            reverse("admin:integrations_integration_overview", args=[integration.pk])
-        )
-
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        return admin_views.history(self, request, object_id)
 
 
 admin.site.unregister(LogEntry)

@@ -1,4 +1,7 @@
-"""The integration screens of the setup guide, as admin views of `IntegrationAdmin`.
+"""The integration screens of the setup guide, as views of the integration's ModelAdmin.
+
+`IntegrationScreensMixin` gives the ModelAdmin its Add, setup progress, Overview and History
+pages: `get_urls` declares each page's URL beside the ModelAdmin's own.
 
 Each view first finds the integration within the user's accounts (404 otherwise) and only then
 checks that the user may change it (403), so the answer never reveals another account's ids.
@@ -27,8 +30,10 @@ from django.db.models import Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.text import capfirst, slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.admin_scope import visible_accounts
 from assessments.reports import ReportType
@@ -53,7 +58,13 @@ from integrations.providers import Provider
 from integrations.tasks import run_integration_setup
 
 if TYPE_CHECKING:
-    from integrations.admin import IntegrationAdmin
+    from accounts.admin_scope import AccountScopedAdmin
+
+    # What the mixin relies on: an account-scoped ModelAdmin of integrations (its `get_object`
+    # answers 404 outside the user's accounts).
+    _IntegrationAdminBase = AccountScopedAdmin
+else:
+    _IntegrationAdminBase = object
 
 TEMPLATE_DIR = "admin/integrations/integration"
 HISTORY_PAGE_SIZE = 50
@@ -64,6 +75,7 @@ HISTORY_MODELS: list[type[models.Model]] = [
     ReportSettings,
     AssessmentFieldMapping,
 ]
+GET_AND_POST = require_http_methods(["GET", "POST"])
 SCORE_ORDER = {
     AssessmentFieldMapping.Score.OVERALL: 0,
     AssessmentFieldMapping.Score.RECOMMENDATION: 1,
@@ -105,49 +117,7 @@ def overview_url(integration: Integration, tabs: Tabs, section: str = "") -> str
     return f"{_url('overview', integration)}?{tabs.query()}{anchor}"
 
 
-def _integration_to_change(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> Integration:
-    """The integration, if the user's accounts hold it (404) and the user may change it (403)."""
-    integration: Integration = model_admin.get_object(request, object_id)
-    if not model_admin.has_change_permission(request, integration):
-        raise PermissionDenied
-    return integration
-
-
-def _context(
-    model_admin: IntegrationAdmin, request: HttpRequest, title: str, **extra: Any
-) -> dict[str, Any]:
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "app_label": model_admin.opts.app_label,
-        "title": title,
-        **extra,
-    }
-
-
 # --- Add new integration and the setup progress -----------------------------------------------
-
-
-def add_integration(model_admin: IntegrationAdmin, request: HttpRequest) -> HttpResponse:
-    if not model_admin.has_add_permission(request):
-        raise PermissionDenied
-    accounts = visible_accounts(request)
-    form = AddIntegrationForm(request.POST or None, accounts=accounts)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            integration = services.create_integration(
-                form.cleaned_data["account"], form.cleaned_data["provider"]
-            )
-            transaction.on_commit(
-                lambda: run_integration_setup.delay(integration.pk, request.user.pk)
-            )
-        return HttpResponseRedirect(_url("setup", integration))
-    if request.method == "GET" and accounts.count() == 1:
-        form.initial["account"] = accounts.get()
-    context = _context(model_admin, request, "Add new integration", form=form)
-    return TemplateResponse(request, f"{TEMPLATE_DIR}/add_integration.html", context)
 
 
 def setup_progress(integration: Integration) -> dict[str, Any]:
@@ -176,40 +146,6 @@ def setup_progress(integration: Integration) -> dict[str, Any]:
         "failed": state == Integration.SetupState.FAILED,
         "steps": steps,
     }
-
-
-def setup(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    integration: Integration = model_admin.get_object(request, object_id)
-    context = _context(
-        model_admin,
-        request,
-        f"Setting up the {integration}",
-        original=integration,
-        progress=setup_progress(integration),
-        status_url=_url("setup_status", integration),
-        retry_url=_url("setup_retry", integration),
-        overview_url=_url("overview", integration),
-        poll_milliseconds=SETUP_POLL_MILLISECONDS,
-        can_change=model_admin.has_change_permission(request, integration),
-    )
-    return TemplateResponse(request, f"{TEMPLATE_DIR}/setup.html", context)
-
-
-def setup_status(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration: Integration = model_admin.get_object(request, object_id)
-    return JsonResponse(setup_progress(integration))
-
-
-def setup_retry(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration = _integration_to_change(model_admin, request, object_id)
-    if integration.setup_state == Integration.SetupState.FAILED:
-        transaction.on_commit(lambda: run_integration_setup.delay(integration.pk, request.user.pk))
-        messages.info(request, "The set-up is starting again.")
-    return HttpResponseRedirect(_url("setup", integration))
 
 
 # --- The Overview -----------------------------------------------------------------------------
@@ -247,97 +183,6 @@ def inbound_setup_rows(integration: Integration, revealed: str | None) -> list[I
     return rows
 
 
-def render_overview(
-    model_admin: IntegrationAdmin,
-    request: HttpRequest,
-    integration: Integration,
-    *,
-    tabs: Tabs,
-    forms: dict[str, Any] | None = None,
-    enable_problems: list[str] | None = None,
-) -> HttpResponse:
-    """The Overview, with any bound forms (and their errors) in place of fresh ones."""
-    forms = forms or {}
-    can_change = model_admin.has_change_permission(request, integration)
-    context = _context(
-        model_admin,
-        request,
-        str(integration),
-        original=integration,
-        provider=integration.provider_impl,
-        tabs=tabs,
-        can_change=can_change,
-        enable_problems=enable_problems,
-        pattern_form=forms.get("pattern") or PatternForm(integration=integration),
-        pattern_choosable=len(integration.provider_impl.allowed_patterns) > 1,
-        urls={
-            name: f"{_url(name, integration)}?{tabs.query()}"
-            for name in (
-                "pattern",
-                "toggle",
-                "harver_to_ats",
-                "rotate",
-                "assessments",
-                "assessments_refresh",
-                "stages",
-                "reports",
-            )
-        },
-        setup_url=_url("setup", integration),
-        history_url=_url("history", integration),
-        credential_tabs=[
-            (key, label, overview_url(integration, replace(tabs, credentials=key), "credentials"))
-            for key, label in Tabs.CREDENTIALS.items()
-        ],
-        harver_to_ats_tabs=[
-            (
-                key,
-                label,
-                overview_url(integration, replace(tabs, harver_to_ats=key), "harver-to-ats"),
-            )
-            for key, label in Tabs.HARVER_TO_ATS.items()
-        ],
-    )
-    if tabs.credentials == "harver-to-ats":
-        credential = AtsCredential.objects.filter(integration=integration).first()
-        context["credential"] = credential
-        context["harver_to_ats_form"] = forms.get("harver_to_ats") or HarverToAtsForm(
-            provider=integration.provider_impl, credential=credential
-        )
-    else:
-        context["active_token"] = (
-            InboundToken.objects.active()
-            .filter(integration=integration)
-            .select_related("created_by")
-            .first()
-        )
-        # Only to the user who minted it, and only while they may change the integration.
-        revealed = token_reveal.pop(integration, request.user) if can_change else None
-        context["revealed_token"] = revealed
-        context["inbound_setup"] = inbound_setup_rows(integration, revealed)
-    if tabs.harver_to_ats == "assessments":
-        context["assessments_form"] = forms.get("assessments") or AssessmentsForm(
-            mappings=_mappings(integration)
-        )
-        context.update(admin_stages.context(integration, forms.get("stage")))
-        if context["pickers"].field_options:
-            assessments_form = context["assessments_form"]
-            for mapping in assessments_form.mappings:
-                widget = assessments_form.fields[assessments_form.field_id_name(mapping)].widget
-                widget.attrs["list"] = "ats-field-options"
-    else:
-        report_settings = ReportSettings.objects.filter(integration=integration).first()
-        context["reports_form"] = forms.get("reports") or ReportsForm(
-            report_settings=report_settings
-        )
-    if not can_change:
-        for form in (context.get(name) for name in _FORM_NAMES):
-            if form is not None:
-                for field in form.fields.values():
-                    field.disabled = True
-    return TemplateResponse(request, f"{TEMPLATE_DIR}/overview.html", context)
-
-
 _FORM_NAMES = (
     "pattern_form",
     "harver_to_ats_form",
@@ -345,11 +190,6 @@ _FORM_NAMES = (
     "stage_form",
     "reports_form",
 )
-
-
-def overview(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    integration: Integration = model_admin.get_object(request, object_id)
-    return render_overview(model_admin, request, integration, tabs=Tabs.from_request(request))
 
 
 def _saved(
@@ -369,206 +209,8 @@ _FORM_PLACES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _save_form(
-    model_admin: IntegrationAdmin,
-    request: HttpRequest,
-    integration: Integration,
-    form_name: str,
-    form: Form,
-    save: Callable[[], str],
-    error_field: str | None = None,
-) -> HttpResponse:
-    """Save a valid form with `save` (which returns the success message), back to its section.
-
-    An invalid form, or one `services` refuses, shows the Overview again with that form and each
-    problem: next to `error_field`, or above the form when there is none.
-    """
-    section, tab = _FORM_PLACES[form_name]
-    tabs = replace(Tabs.from_request(request), **tab)
-    if form.is_valid():
-        try:
-            message = save()
-        except services.IntegrationError as error:
-            for problem in error.problems:
-                form.add_error(error_field, problem)
-        else:
-            return _saved(request, integration, tabs, section, message)
-    return render_overview(model_admin, request, integration, tabs=tabs, forms={form_name: form})
-
-
-def save_pattern(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration = _integration_to_change(model_admin, request, object_id)
-    form = PatternForm(request.POST, integration=integration)
-
-    def save() -> str:
-        services.set_pattern(integration, form.cleaned_data["pattern"])
-        return "The pattern was saved."
-
-    return _save_form(
-        model_admin, request, integration, "pattern", form, save, error_field="pattern"
-    )
-
-
-def toggle(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    """The General section's one toggle: enabling runs every check; the same toggle disables."""
-    integration = _integration_to_change(model_admin, request, object_id)
-    tabs = Tabs.from_request(request)
-    if request.POST.get("enable") != "on":
-        services.disable_integration(integration)
-        return _saved(request, integration, tabs, "general", f"The {integration} is disabled.")
-    outcome = services.enable_integration(integration)
-    if outcome.enabled:
-        return _saved(request, integration, tabs, "general", f"The {integration} is enabled.")
-    messages.error(
-        request,
-        "The integration was not enabled. Fix the problems listed under General, then try again.",
-    )
-    return render_overview(
-        model_admin, request, integration, tabs=tabs, enable_problems=outcome.problems
-    )
-
-
-def save_harver_to_ats(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration = _integration_to_change(model_admin, request, object_id)
-    credential = AtsCredential.objects.filter(integration=integration).first()
-    form = HarverToAtsForm(request.POST, provider=integration.provider_impl, credential=credential)
-
-    def save() -> str:
-        expires_on, clear_expiry = form.expiry()
-        services.set_ats_credentials(
-            integration,
-            expires_on=expires_on,
-            clear_expiry=clear_expiry,
-            **form.credential_values(),
-        )
-        return "The Harver to ATS credentials were saved."
-
-    return _save_form(model_admin, request, integration, "harver_to_ats", form, save)
-
-
-def rotate_token(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    """Confirm, then mint a new "ATS to Harver" token; the old one stops working at once."""
-    integration = _integration_to_change(model_admin, request, object_id)
-    tabs = replace(Tabs.from_request(request), credentials="ats-to-harver")
-    active = InboundToken.objects.active().filter(integration=integration).first()
-    if request.method == "POST":
-        actor = request.user if isinstance(request.user, User) else None
-        token = services.rotate_inbound_token(integration, actor=actor)
-        token_reveal.stash(integration.pk, token, minted_by=request.user.pk)
-        message = "A new ATS to Harver token was minted. Copy it now: it is shown only once."
-        if active is not None:
-            message += f" The old token (…{active.token_last4}) no longer works."
-        return _saved(request, integration, tabs, "credentials", message)
-    context = _context(
-        model_admin,
-        request,
-        "Rotate the ATS to Harver token?" if active else "Mint an ATS to Harver token?",
-        original=integration,
-        active_token=active,
-        provider=integration.provider_impl,
-        confirm_url=f"{_url('rotate', integration)}?{tabs.query()}",
-        cancel_url=overview_url(integration, tabs, "credentials"),
-    )
-    return TemplateResponse(request, f"{TEMPLATE_DIR}/rotate_confirmation.html", context)
-
-
 def _score_key(mapping: AssessmentFieldMapping) -> str:
     return mapping.competency.name if mapping.competency else str(mapping.score)
-
-
-def save_assessments(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration = _integration_to_change(model_admin, request, object_id)
-    form = AssessmentsForm(request.POST, mappings=_mappings(integration))
-
-    def save() -> str:
-        with transaction.atomic():
-            changed = 0
-            for mapping, send, field_id in form.changes():
-                services.map_field(
-                    integration,
-                    assessment=mapping.assessment,
-                    score=_score_key(mapping),
-                    ats_field_id=field_id,
-                    send_status=send,
-                )
-                changed += 1
-        return f"The Assessments tab was saved ({changed} row(s) changed)."
-
-    return _save_form(model_admin, request, integration, "assessments", form, save)
-
-
-def save_stage_mapping(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    """Add a stage mapping of the Assessments tab, or remove one (`remove` = its id)."""
-    integration = _integration_to_change(model_admin, request, object_id)
-    removed = request.POST.get("remove", "")
-    if removed:
-        tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
-        mapping_id = parse_id(removed)
-        if mapping_id is None:
-            raise PermissionDenied
-        stages.unmap_stage(integration, mapping_id)
-        return _saved(request, integration, tabs, "harver-to-ats", "The stage mapping was removed.")
-    form = admin_stages.StageMappingForm(
-        request.POST, integration=integration, options=StageOptions()
-    )
-    # The job list is the ATS's; any job id it posts is checked by the service, not the form.
-    form.fields["job_id"] = django_forms.CharField(max_length=64, required=False)
-
-    def save() -> str:
-        mapping = stages.map_stage(
-            integration,
-            assessment=form.cleaned_data["assessment"],
-            stage_name=form.cleaned_data["stage_name"],
-            job_id=form.cleaned_data["job_id"],
-        )
-        return f"The stage mapping {mapping} was saved."
-
-    return _save_form(model_admin, request, integration, "stage", form, save)
-
-
-def refresh_assessments(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration = _integration_to_change(model_admin, request, object_id)
-    tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
-    added = services.sync_field_mappings(integration)
-    return _saved(
-        request,
-        integration,
-        tabs,
-        "harver-to-ats",
-        f"The account's assessments were listed again ({added} new row(s)).",
-    )
-
-
-def save_reports(
-    model_admin: IntegrationAdmin, request: HttpRequest, object_id: str
-) -> HttpResponse:
-    integration = _integration_to_change(model_admin, request, object_id)
-    report_settings = ReportSettings.objects.filter(integration=integration).first()
-    form = ReportsForm(request.POST, report_settings=report_settings)
-
-    def save() -> str:
-        services.configure_reports(
-            integration,
-            enabled=form.enabled_types(),
-            results_link=ReportType(form.cleaned_data["results_link"]),
-            link_lifetime_days=form.cleaned_data["link_lifetime_days"],
-            hide_personal_data=form.cleaned_data["hide_personal_data"],
-        )
-        return "The Reports tab was saved."
-
-    return _save_form(model_admin, request, integration, "reports", form, save)
 
 
 # --- History ----------------------------------------------------------------------------------
@@ -666,29 +308,432 @@ def history_entries(integration: Integration) -> Any:
     )
 
 
-def history(model_admin: IntegrationAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    integration: Integration = model_admin.get_object(request, object_id)
-    page = Paginator(history_entries(integration), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    rows = []
-    for entry in page.object_list:
-        model = entry.content_type.model_class()
-        rows.append(
-            HistoryRow(
-                entry=entry,
-                what=str(capfirst(model._meta.verbose_name if model else entry.content_type.model)),
-                detail=entry.object_repr if model in HISTORY_NAMED_MODELS else "",
-                fields=_changed_fields(entry, model, integration.provider_impl),
-            )
+class IntegrationScreensMixin(_IntegrationAdminBase):
+    """The setup guide's screens of an integration, as views of its ModelAdmin."""
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            self._integration_page("overview/", "overview", self.overview_view),
+            self._integration_page("setup/", "setup", self.setup_view),
+            self._integration_page("setup/status/", "setup_status", self.setup_status_view),
+            self._integration_page("setup/retry/", "setup_retry", self.setup_retry_view),
+            self._integration_page("general/pattern/", "pattern", self.save_pattern_view),
+            self._integration_page("general/toggle/", "toggle", self.toggle_view),
+            self._integration_page(
+                "credentials/harver-to-ats/", "harver_to_ats", self.save_harver_to_ats_view
+            ),
+            self._integration_page(
+                "credentials/ats-to-harver/rotate/", "rotate", self.rotate_token_view
+            ),
+            self._integration_page("assessments/", "assessments", self.save_assessments_view),
+            self._integration_page(
+                "assessments/refresh/", "assessments_refresh", self.refresh_assessments_view
+            ),
+            self._integration_page("assessments/stages/", "stages", self.save_stage_mapping_view),
+            self._integration_page("reports/", "reports", self.save_reports_view),
+            *super().get_urls(),
+        ]
+
+    def _integration_page(
+        self, route: str, name: str, view: Callable[[HttpRequest, str], HttpResponse]
+    ) -> URLPattern:
+        """A page of one integration, below its admin URL, behind the admin site's sign-in."""
+        return path(
+            f"<path:object_id>/{route}",
+            self.admin_site.admin_view(view),
+            name=f"integrations_integration_{name}",
         )
-    context = _context(
-        model_admin,
-        request,
-        f"History of the {integration}",
-        original=integration,
-        page=page,
-        rows=rows,
-        overview_url=_url("overview", integration),
-    )
-    return TemplateResponse(request, f"{TEMPLATE_DIR}/history.html", context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The Overview is the integration's page; the generic change form is never shown."""
+        integration: Integration = self.get_object(request, object_id)
+        return HttpResponseRedirect(_url("overview", integration))
+
+    def _integration_to_change(self, request: HttpRequest, object_id: str) -> Integration:
+        """The integration, if the user's accounts hold it (404) and the user may change it
+        (403)."""
+        integration: Integration = self.get_object(request, object_id)
+        if not self.has_change_permission(request, integration):
+            raise PermissionDenied
+        return integration
+
+    def _page_context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": title,
+            **extra,
+        }
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The guide's "Add new integration": account and ATS, then the setup page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        accounts = visible_accounts(request)
+        form = AddIntegrationForm(request.POST or None, accounts=accounts)
+        if request.method == "POST" and form.is_valid():
+            with transaction.atomic():
+                integration = services.create_integration(
+                    form.cleaned_data["account"], form.cleaned_data["provider"]
+                )
+                transaction.on_commit(
+                    lambda: run_integration_setup.delay(integration.pk, request.user.pk)
+                )
+            return HttpResponseRedirect(_url("setup", integration))
+        if request.method == "GET" and accounts.count() == 1:
+            form.initial["account"] = accounts.get()
+        context = self._page_context(request, "Add new integration", form=form)
+        return TemplateResponse(request, f"{TEMPLATE_DIR}/add_integration.html", context)
+
+    @method_decorator(require_GET)
+    def setup_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration: Integration = self.get_object(request, object_id)
+        context = self._page_context(
+            request,
+            f"Setting up the {integration}",
+            original=integration,
+            progress=setup_progress(integration),
+            status_url=_url("setup_status", integration),
+            retry_url=_url("setup_retry", integration),
+            overview_url=_url("overview", integration),
+            poll_milliseconds=SETUP_POLL_MILLISECONDS,
+            can_change=self.has_change_permission(request, integration),
+        )
+        return TemplateResponse(request, f"{TEMPLATE_DIR}/setup.html", context)
+
+    @method_decorator(require_GET)
+    def setup_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration: Integration = self.get_object(request, object_id)
+        return JsonResponse(setup_progress(integration))
+
+    @method_decorator(require_POST)
+    def setup_retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = self._integration_to_change(request, object_id)
+        if integration.setup_state == Integration.SetupState.FAILED:
+            transaction.on_commit(
+                lambda: run_integration_setup.delay(integration.pk, request.user.pk)
+            )
+            messages.info(request, "The set-up is starting again.")
+        return HttpResponseRedirect(_url("setup", integration))
+
+    def render_overview(
+        self,
+        request: HttpRequest,
+        integration: Integration,
+        *,
+        tabs: Tabs,
+        forms: dict[str, Any] | None = None,
+        enable_problems: list[str] | None = None,
+    ) -> HttpResponse:
+        """The Overview, with any bound forms (and their errors) in place of fresh ones."""
+        forms = forms or {}
+        can_change = self.has_change_permission(request, integration)
+        context = self._page_context(
+            request,
+            str(integration),
+            original=integration,
+            provider=integration.provider_impl,
+            tabs=tabs,
+            can_change=can_change,
+            enable_problems=enable_problems,
+            pattern_form=forms.get("pattern") or PatternForm(integration=integration),
+            pattern_choosable=len(integration.provider_impl.allowed_patterns) > 1,
+            urls={
+                name: f"{_url(name, integration)}?{tabs.query()}"
+                for name in (
+                    "pattern",
+                    "toggle",
+                    "harver_to_ats",
+                    "rotate",
+                    "assessments",
+                    "assessments_refresh",
+                    "stages",
+                    "reports",
+                )
+            },
+            setup_url=_url("setup", integration),
+            history_url=_url("history", integration),
+            credential_tabs=[
+                (
+                    key,
+                    label,
+                    overview_url(integration, replace(tabs, credentials=key), "credentials"),
+                )
+                for key, label in Tabs.CREDENTIALS.items()
+            ],
+            harver_to_ats_tabs=[
+                (
+                    key,
+                    label,
+                    overview_url(integration, replace(tabs, harver_to_ats=key), "harver-to-ats"),
+                )
+                for key, label in Tabs.HARVER_TO_ATS.items()
+            ],
+        )
+        if tabs.credentials == "harver-to-ats":
+            credential = AtsCredential.objects.filter(integration=integration).first()
+            context["credential"] = credential
+            context["harver_to_ats_form"] = forms.get("harver_to_ats") or HarverToAtsForm(
+                provider=integration.provider_impl, credential=credential
+            )
+        else:
+            context["active_token"] = (
+                InboundToken.objects.active()
+                .filter(integration=integration)
+                .select_related("created_by")
+                .first()
+            )
+            # Only to the user who minted it, and only while they may change the integration.
+            revealed = token_reveal.pop(integration, request.user) if can_change else None
+            context["revealed_token"] = revealed
+            context["inbound_setup"] = inbound_setup_rows(integration, revealed)
+        if tabs.harver_to_ats == "assessments":
+            context["assessments_form"] = forms.get("assessments") or AssessmentsForm(
+                mappings=_mappings(integration)
+            )
+            context.update(admin_stages.context(integration, forms.get("stage")))
+            if context["pickers"].field_options:
+                assessments_form = context["assessments_form"]
+                for mapping in assessments_form.mappings:
+                    widget = assessments_form.fields[assessments_form.field_id_name(mapping)].widget
+                    widget.attrs["list"] = "ats-field-options"
+        else:
+            report_settings = ReportSettings.objects.filter(integration=integration).first()
+            context["reports_form"] = forms.get("reports") or ReportsForm(
+                report_settings=report_settings
+            )
+        if not can_change:
+            for form in (context.get(name) for name in _FORM_NAMES):
+                if form is not None:
+                    for field in form.fields.values():
+                        field.disabled = True
+        return TemplateResponse(request, f"{TEMPLATE_DIR}/overview.html", context)
+
+    @method_decorator(require_GET)
+    def overview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration: Integration = self.get_object(request, object_id)
+        return self.render_overview(request, integration, tabs=Tabs.from_request(request))
+
+    def _save_form(
+        self,
+        request: HttpRequest,
+        integration: Integration,
+        form_name: str,
+        form: Form,
+        save: Callable[[], str],
+        error_field: str | None = None,
+    ) -> HttpResponse:
+        """Save a valid form with `save` (which returns the success message), back to its section.
+
+        An invalid form, or one `services` refuses, shows the Overview again with that form and each
+        problem: next to `error_field`, or above the form when there is none.
+        """
+        section, tab = _FORM_PLACES[form_name]
+        tabs = replace(Tabs.from_request(request), **tab)
+        if form.is_valid():
+            try:
+                message = save()
+            except services.IntegrationError as error:
+                for problem in error.problems:
+                    form.add_error(error_field, problem)
+            else:
+                return _saved(request, integration, tabs, section, message)
+        return self.render_overview(request, integration, tabs=tabs, forms={form_name: form})
+
+    @method_decorator(require_POST)
+    def save_pattern_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = self._integration_to_change(request, object_id)
+        form = PatternForm(request.POST, integration=integration)
+
+        def save() -> str:
+            services.set_pattern(integration, form.cleaned_data["pattern"])
+            return "The pattern was saved."
+
+        return self._save_form(request, integration, "pattern", form, save, error_field="pattern")
+
+    @method_decorator(require_POST)
+    def toggle_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The General section's one toggle: enabling runs every check; the same toggle disables."""
+        integration = self._integration_to_change(request, object_id)
+        tabs = Tabs.from_request(request)
+        if request.POST.get("enable") != "on":
+            services.disable_integration(integration)
+            return _saved(request, integration, tabs, "general", f"The {integration} is disabled.")
+        outcome = services.enable_integration(integration)
+        if outcome.enabled:
+            return _saved(request, integration, tabs, "general", f"The {integration} is enabled.")
+        messages.error(
+            request,
+            "The integration was not enabled. Fix the problems listed under General, then try "
+            "again.",
+        )
+        return self.render_overview(
+            request, integration, tabs=tabs, enable_problems=outcome.problems
+        )
+
+    @method_decorator(require_POST)
+    def save_harver_to_ats_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = self._integration_to_change(request, object_id)
+        credential = AtsCredential.objects.filter(integration=integration).first()
+        form = HarverToAtsForm(
+            request.POST, provider=integration.provider_impl, credential=credential
+        )
+
+        def save() -> str:
+            expires_on, clear_expiry = form.expiry()
+            services.set_ats_credentials(
+                integration,
+                expires_on=expires_on,
+                clear_expiry=clear_expiry,
+                **form.credential_values(),
+            )
+            return "The Harver to ATS credentials were saved."
+
+        return self._save_form(request, integration, "harver_to_ats", form, save)
+
+    @method_decorator(GET_AND_POST)
+    def rotate_token_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Confirm, then mint a new "ATS to Harver" token; the old one stops working at once."""
+        integration = self._integration_to_change(request, object_id)
+        tabs = replace(Tabs.from_request(request), credentials="ats-to-harver")
+        active = InboundToken.objects.active().filter(integration=integration).first()
+        if request.method == "POST":
+            actor = request.user if isinstance(request.user, User) else None
+            token = services.rotate_inbound_token(integration, actor=actor)
+            token_reveal.stash(integration.pk, token, minted_by=request.user.pk)
+            message = "A new ATS to Harver token was minted. Copy it now: it is shown only once."
+            if active is not None:
+                message += f" The old token (…{active.token_last4}) no longer works."
+            return _saved(request, integration, tabs, "credentials", message)
+        context = self._page_context(
+            request,
+            "Rotate the ATS to Harver token?" if active else "Mint an ATS to Harver token?",
+            original=integration,
+            active_token=active,
+            provider=integration.provider_impl,
+            confirm_url=f"{_url('rotate', integration)}?{tabs.query()}",
+            cancel_url=overview_url(integration, tabs, "credentials"),
+        )
+        return TemplateResponse(request, f"{TEMPLATE_DIR}/rotate_confirmation.html", context)
+
+    @method_decorator(require_POST)
+    def save_assessments_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = self._integration_to_change(request, object_id)
+        form = AssessmentsForm(request.POST, mappings=_mappings(integration))
+
+        def save() -> str:
+            with transaction.atomic():
+                changed = 0
+                for mapping, send, field_id in form.changes():
+                    services.map_field(
+                        integration,
+                        assessment=mapping.assessment,
+                        score=_score_key(mapping),
+                        ats_field_id=field_id,
+                        send_status=send,
+                    )
+                    changed += 1
+            return f"The Assessments tab was saved ({changed} row(s) changed)."
+
+        return self._save_form(request, integration, "assessments", form, save)
+
+    @method_decorator(require_POST)
+    def save_stage_mapping_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Add a stage mapping of the Assessments tab, or remove one (`remove` = its id)."""
+        integration = self._integration_to_change(request, object_id)
+        removed = request.POST.get("remove", "")
+        if removed:
+            tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
+            mapping_id = parse_id(removed)
+            if mapping_id is None:
+                raise PermissionDenied
+            stages.unmap_stage(integration, mapping_id)
+            return _saved(
+                request, integration, tabs, "harver-to-ats", "The stage mapping was removed."
+            )
+        form = admin_stages.StageMappingForm(
+            request.POST, integration=integration, options=StageOptions()
+        )
+        # The job list is the ATS's; any job id it posts is checked by the service, not the form.
+        form.fields["job_id"] = django_forms.CharField(max_length=64, required=False)
+
+        def save() -> str:
+            mapping = stages.map_stage(
+                integration,
+                assessment=form.cleaned_data["assessment"],
+                stage_name=form.cleaned_data["stage_name"],
+                job_id=form.cleaned_data["job_id"],
+            )
+            return f"The stage mapping {mapping} was saved."
+
+        return self._save_form(request, integration, "stage", form, save)
+
+    @method_decorator(require_POST)
+    def refresh_assessments_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = self._integration_to_change(request, object_id)
+        tabs = replace(Tabs.from_request(request), harver_to_ats="assessments")
+        added = services.sync_field_mappings(integration)
+        return _saved(
+            request,
+            integration,
+            tabs,
+            "harver-to-ats",
+            f"The account's assessments were listed again ({added} new row(s)).",
+        )
+
+    @method_decorator(require_POST)
+    def save_reports_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = self._integration_to_change(request, object_id)
+        report_settings = ReportSettings.objects.filter(integration=integration).first()
+        form = ReportsForm(request.POST, report_settings=report_settings)
+
+        def save() -> str:
+            services.configure_reports(
+                integration,
+                enabled=form.enabled_types(),
+                results_link=ReportType(form.cleaned_data["results_link"]),
+                link_lifetime_days=form.cleaned_data["link_lifetime_days"],
+                hide_personal_data=form.cleaned_data["hide_personal_data"],
+            )
+            return "The Reports tab was saved."
+
+        return self._save_form(request, integration, "reports", form, save)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        integration: Integration = self.get_object(request, object_id)
+        page = Paginator(history_entries(integration), HISTORY_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        rows = []
+        for entry in page.object_list:
+            model = entry.content_type.model_class()
+            rows.append(
+                HistoryRow(
+                    entry=entry,
+                    what=str(
+                        capfirst(model._meta.verbose_name if model else entry.content_type.model)
+                    ),
+                    detail=entry.object_repr if model in HISTORY_NAMED_MODELS else "",
+                    fields=_changed_fields(entry, model, integration.provider_impl),
+                )
+            )
+        context = self._page_context(
+            request,
+            f"History of the {integration}",
+            original=integration,
+            page=page,
+            rows=rows,
+            overview_url=_url("overview", integration),
+        )
+        return TemplateResponse(request, f"{TEMPLATE_DIR}/history.html", context)

@@ -16,7 +16,7 @@ from harver_integration.ids import parse_id
 from harver_integration.queueing import publish_after_commit
 from harver_integration.tokens import ATS_TOKEN, hash_token, hashes_match
 from integrations.models import AtsInvitation, InboundToken, Integration
-from integrations.providers import Pattern
+from integrations.provider_types import Pattern
 
 # Recording every use would add a write to every call; once a minute is enough to show activity.
 LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)

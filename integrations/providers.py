@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from integrations.inbound_events import EventOutcome
     from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
 
-__all__ = ["CredentialCheck", "CredentialField", "Pattern", "Provider", "get_provider"]
-
 
 class Provider:
     """What every ATS provider declares and may do.

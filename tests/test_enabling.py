@@ -7,7 +7,8 @@ import pytest
 from assessments.reports import ReportType
 from integrations import providers, registry, services
 from integrations.models import AssessmentFieldMapping, InboundToken, Integration
-from integrations.providers import Pattern, Provider, get_provider
+from integrations.provider_types import Pattern
+from integrations.providers import Provider, get_provider
 from integrations.registry import ProviderEntry
 
 TODAY = datetime.date(2026, 11, 28)

@@ -9,7 +9,8 @@ import pytest
 
 from integrations import inbound, registry, services
 from integrations.models import AtsInvitation
-from integrations.providers import Pattern, Provider
+from integrations.provider_types import Pattern
+from integrations.providers import Provider
 from integrations.registry import ProviderEntry
 from tests.factories import AccountFactory, AssessmentFactory
 

@@ -6,7 +6,8 @@ from rest_framework.test import APIClient
 from assessments.models import CandidateAssessment
 from integrations import registry, services
 from integrations.models import Integration
-from integrations.providers import Pattern, Provider
+from integrations.provider_types import Pattern
+from integrations.providers import Provider
 from integrations.registry import ProviderEntry
 from tests.factories import AccountFactory, AssessmentFactory, CandidateAssessmentFactory
 from tests.workable.conftest import invitation_body
