@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "assessments",
     "integrations",
     "engine",
+    "sandbox",
     # Each ATS's own app, from the provider registry.
     *registry.installed_apps(),
 ]
@@ -298,6 +299,14 @@ DEFAULT_FROM_EMAIL = env.str(
 
 # --- Platform -------------------------------------------------------------------------------
 PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
+# The built-in sandbox ATS under /sandbox/ (stand-ins to try the whole flow without an ATS
+# account): off unless set; `check --deploy` warns when it is on.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+# Where sandbox integrations send every call: the sandbox this platform serves, unless set.
+_sandbox_base_url = env.str("SANDBOX_BASE_URL", default="") or f"{PUBLIC_BASE_URL}/sandbox"
+SANDBOX_BASE_URL = _sandbox_base_url.rstrip("/")
+# The sandbox ATSes' records (jobs, candidates, timelines), one file per ATS.
+SANDBOX_STATE_DIR = Path(env.str("SANDBOX_STATE_DIR", default="") or VAR_DIR / "sandbox")
 # Signs report links sent to ATSes; changing it revokes every signed link at once.
 REPORT_LINK_SECRET = env.str("REPORT_LINK_SECRET", default="") or f"report-links:{SECRET_KEY}"
 

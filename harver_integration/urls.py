@@ -1,5 +1,7 @@
-"""Top-level URLs: the landing page, the admin, the health probes, the APIs and the reports."""
+"""Top-level URLs: the landing page, the admin, the health probes, the APIs, the reports and,
+when enabled, the sandbox."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -27,6 +29,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The report pages and files: reports/<id>/… behind the login, r/<signed link>/… without.
     path("", include("assessments.report_urls")),
 ]
+if settings.SANDBOX_ENABLED:
+    # The stand-in ATSes, to try the whole flow without an ATS account (never in production).
+    urlpatterns.insert(1, path("sandbox/", include("sandbox.urls")))
 
 handler400 = "harver_integration.api.bad_request"
 handler404 = "harver_integration.api.page_not_found"

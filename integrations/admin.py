@@ -48,6 +48,7 @@ class IntegrationAdmin(IntegrationScreensMixin, CredentialVerificationMixin, Acc
         "provider",
         "pattern_label",
         "is_enabled",
+        "is_sandbox",
         "setup_state",
         "ats_secrets",
         "last_error_short",
@@ -57,6 +58,7 @@ class IntegrationAdmin(IntegrationScreensMixin, CredentialVerificationMixin, Acc
     list_filter = (
         "provider",
         "is_enabled",
+        "is_sandbox",
         "setup_state",
         HasErrorFilter,
         FailingFilter,

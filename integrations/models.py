@@ -50,6 +50,14 @@ class Integration(models.Model):
         help_text="How candidates enter the assessment; each ATS allows only some patterns.",
     )
     is_enabled = models.BooleanField("enabled", default=False)
+    is_sandbox = models.BooleanField(
+        "sandbox",
+        default=False,
+        help_text=(
+            "Connected to the built-in sandbox ATS: every call goes to the sandbox, whatever the "
+            "credentials or callback URLs say, so it can never reach a real ATS."
+        ),
+    )
     setup_state = models.CharField(
         max_length=20, choices=SetupState.choices, default=SetupState.PENDING
     )

@@ -1,9 +1,10 @@
 """The provider registry: one entry per ATS, the only place the core names a provider.
 
 Everything else follows from an entry: the Django app to install, the provider's settings
-module merged into the Django settings, its inbound urlconf mounted at `api/<key>/`, and its
-`Provider` subclass, imported lazily by `integrations.providers.get_provider`. The settings
-module imports this one, so nothing here may import Django.
+module merged into the Django settings, its inbound urlconf mounted at `api/<key>/`, its sandbox
+urlconf at `sandbox/<key>/`, and its `Provider` subclass, imported lazily by
+`integrations.providers.get_provider`. The settings module imports this one, so nothing here may
+import Django.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class ProviderEntry:
     app: str  # the Django app (package) to install, e.g. the provider's folder
     settings: str = ""  # dotted module whose UPPER_CASE names are merged into Django settings
     urls: str = ""  # dotted urlconf mounted at api/<key>/ (the provider's inbound endpoints)
+    # Dotted urlconf of the provider's stand-in ATS, mounted at sandbox/<key>/ when the sandbox
+    # is enabled: its API as the platform calls it, and its recruiter pages.
+    sandbox: str = ""
 
 
 PROVIDERS: dict[str, ProviderEntry] = {
@@ -29,6 +33,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
         app="workable",
         settings="workable.settings",
         urls="workable.urls",
+        sandbox="workable.sandbox.urls",
     ),
     "greenhouse": ProviderEntry(
         "Greenhouse",

@@ -22,15 +22,17 @@ from integrations.egress import Resolver
 from integrations.http import BearerToken, Budget, ProviderClient, json_body, loggable_url
 from integrations.ratelimit import Rate, RateLimiter, get_rate_limiter
 from integrations.transport import Exchange, PermanentError
-from workable.callbacks import callback_url_problem
+from workable.callbacks import callback_url_problem, sandbox_api_base_url
 
 PAGE_SIZE = 100
 MAX_PAGES = 50
 RATE_KEY_PREFIX = "workable:rate"
 
 
-def api_base_url(subdomain: str) -> str:
-    return str(settings.WORKABLE_API_BASE_URL).format(subdomain=subdomain).rstrip("/")
+def api_base_url(subdomain: str, *, sandbox: bool = False) -> str:
+    """Workable's SPI v3 for `subdomain`; for a sandbox integration, always the sandbox's."""
+    template = sandbox_api_base_url() if sandbox else str(settings.WORKABLE_API_BASE_URL)
+    return template.format(subdomain=subdomain).rstrip("/")
 
 
 def rate_limiter() -> RateLimiter:
@@ -50,14 +52,23 @@ class WorkableClient(ProviderClient):
     reset_header = "X-Rate-Limit-Reset"
 
     def __init__(
-        self, *, subdomain: str, token: str, budget: Budget, resolver: Resolver | None = None
+        self,
+        *,
+        subdomain: str,
+        token: str,
+        budget: Budget,
+        sandbox: bool = False,
+        resolver: Resolver | None = None,
     ) -> None:
+        """`sandbox`: the integration is connected to the sandbox, so every call goes there
+        (the SPI base URL and the callbacks alike) and may reach a loopback address."""
+        self.sandbox = sandbox
         super().__init__(
-            base_url=api_base_url(subdomain),
+            base_url=api_base_url(subdomain, sandbox=sandbox),
             budget=budget,
             authorization=BearerToken(token),
             timeout=(settings.WORKABLE_CONNECT_TIMEOUT, settings.WORKABLE_READ_TIMEOUT),
-            allow_loopback=settings.WORKABLE_CALLBACK_ALLOW_INSECURE,
+            allow_loopback=sandbox or settings.WORKABLE_CALLBACK_ALLOW_INSECURE,
             resolver=resolver,
         )
 
@@ -70,7 +81,7 @@ class WorkableClient(ProviderClient):
 
     # Results callback: https://workable.readme.io/page/assessment-providers
     def put_assessment_result(self, callback_url: str, body: dict[str, Any]) -> Exchange:
-        problem = callback_url_problem(callback_url)
+        problem = callback_url_problem(callback_url, sandbox=self.sandbox)
         if problem is not None:
             raise PermanentError(
                 f"Not sent: {problem}", Exchange(request=f"PUT {loggable_url(callback_url)}")

@@ -345,7 +345,9 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending
         late_after=settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2,
     )
     subdomain = credential.value("subdomain")
-    with WorkableClient(subdomain=subdomain, token=token, budget=budget) as client:
+    with WorkableClient(
+        subdomain=subdomain, token=token, budget=budget, sandbox=integration.is_sandbox
+    ) as client:
 
         def send(delivery: Delivery) -> Exchange:
             exchange = _send(client, credential, delivery, lookup)

@@ -67,14 +67,16 @@ def check(integration: Integration) -> CredentialCheck:
         token = credential.secret("token")
     except SecretDecryptionError as error:
         return CredentialCheck(problems=[str(error)], findings=[], members=[])
-    site = api_base_url(subdomain)
+    site = api_base_url(subdomain, sandbox=integration.is_sandbox)
     budget = WaitingBudget(limiter_key(token), rate_limiter(), max_wait=MAX_WAIT_SECONDS)
     problems: list[str] = []
     findings: list[str] = []
     scopes: dict[str, str] = {}
     members: list[tuple[str, str]] = []
     attribute_keys: set[str] | None = None
-    with WorkableClient(subdomain=subdomain, token=token, budget=budget) as client:
+    with WorkableClient(
+        subdomain=subdomain, token=token, budget=budget, sandbox=integration.is_sandbox
+    ) as client:
         calls: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
             ("r_jobs", lambda: client.list_jobs(limit=1)),
             ("r_candidates", lambda: client.list_candidates(limit=1)),

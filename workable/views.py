@@ -183,7 +183,7 @@ class AssessmentsView(WorkableView):
             problems["test_id"] = [
                 f"No test with id {data['test_id']} is offered by this integration."
             ]
-        url_problem = callback_url_problem(data["callback_url"])
+        url_problem = callback_url_problem(data["callback_url"], sandbox=integration.is_sandbox)
         if url_problem:
             problems["callback_url"] = [url_problem]
         if problems or assessment is None:
