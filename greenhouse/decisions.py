@@ -3,12 +3,14 @@
 Pure functions over the parsed webhook and the integration's stage mappings, so the webhook
 view and the worker that re-reads the application decide alike. A stage matches a mapping by
 name, trimmed and ignoring case; a mapping for the application's job beats one for any job.
+When the admin names a job-level custom field that carries a Harver job code, a job that has
+one is invited to the assessment with that code: the stage still decides when.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -72,9 +74,37 @@ def chosen_email(addresses: Iterable[Contact]) -> str:
     return chosen[0].value if chosen else ""
 
 
-def decide(change: StageChange, mappings: Iterable[StageMapping]) -> Invite | Ignore:
+@dataclass(frozen=True)
+class JobCodes:
+    """The job-level custom field (`name_key`) holding a Harver job code, and the offered
+    assessments by job code (case-folded). An empty key: job codes are not used."""
+
+    field_key: str = ""
+    assessments: Mapping[str, int] = field(default_factory=dict)
+
+
+def _by_job_code(change: StageChange, job_codes: JobCodes) -> int | Ignore | None:
+    """The assessment the job's code names; Ignore when it names none; None without a code."""
+    job = change.job
+    code = job.custom_fields.get(job_codes.field_key, "") if job and job_codes.field_key else ""
+    if not code:
+        return None
+    assessment_id = job_codes.assessments.get(code.strip().casefold())
+    if assessment_id is None:
+        return Ignore(
+            f'The job\'s {job_codes.field_key} is "{code}", which is the job code of no offered '
+            "Harver assessment.",
+            for_admin=True,
+        )
+    return assessment_id
+
+
+def decide(
+    change: StageChange, mappings: Iterable[StageMapping], job_codes: JobCodes | None = None
+) -> Invite | Ignore:
     """Invite when the application is active, not a prospect's, has a job and entered a
-    mapped stage, and the candidate can be emailed."""
+    mapped stage, and the candidate can be emailed; to the assessment of the job's code when
+    `job_codes` name one, else to the stage's."""
     if change.status not in ACTIVE_APPLICATION_STATUSES:
         return Ignore(f"The application is {change.status or 'without a status'}, not active.")
     if change.prospect:
@@ -85,6 +115,11 @@ def decide(change: StageChange, mappings: Iterable[StageMapping]) -> Invite | Ig
     assessment_id = mapped_assessment(mappings, change.stage_name, job.id)
     if assessment_id is None:
         return Ignore(f'The stage "{change.stage_name}" is not mapped to an assessment.')
+    by_code = _by_job_code(change, job_codes or JobCodes())
+    if isinstance(by_code, Ignore):
+        return by_code
+    if by_code is not None:
+        assessment_id = by_code
     candidate = f"Candidate {change.candidate_id} (application {change.application_id})"
     if not change.can_email:
         return Ignore(f"{candidate} may not be emailed (can_email is false).", for_admin=True)

@@ -4,6 +4,7 @@ screens, and its hooks; the work lives in `client`, `verification`, `pickers`, `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from integrations.provider_types import CredentialCheck, CredentialField, Patter
 from integrations.providers import Provider
 
 WEBHOOKS_PATH = "webhooks"
+NAME_KEY = re.compile(r"[a-z0-9_]{1,255}")
 CREDENTIAL_PLACE = "Configure → Dev Center → API Credential Management"
 
 
@@ -27,6 +29,15 @@ def client_id_problem(value: str) -> str | None:
     if any(character.isspace() for character in value):
         return "The Client ID contains spaces; copy it exactly as Greenhouse shows it."
     return None
+
+
+def name_key_problem(value: str) -> str | None:
+    if NAME_KEY.fullmatch(value):
+        return None
+    return (
+        "Enter the field's name_key as Greenhouse shows it: lowercase letters, digits and "
+        "underscores, e.g. harver_job_code."
+    )
 
 
 def user_id_problem(value: str) -> str | None:
@@ -86,6 +97,17 @@ class GreenhouseProvider(Provider):
                 "key still verifies for a while, so change it in Greenhouse soon."
             ),
             keeps_previous=True,
+        ),
+        CredentialField(
+            "job_code_field",
+            "job code field",
+            required=False,
+            help_text=(
+                "Optional: the name_key of a job-level (requisition) custom field in Greenhouse "
+                "that holds a Harver job code. A job with a code invites to the assessment with "
+                "that code; the mapped stage still decides when."
+            ),
+            validate=name_key_problem,
         ),
     )
     member_field = "user_id"

@@ -16,7 +16,7 @@ import logging
 
 from assessments.models import Assessment
 from greenhouse import connection
-from greenhouse.decisions import Ignore, Invite, StageMapping, decide
+from greenhouse.decisions import Ignore, Invite, JobCodes, StageMapping, decide
 from greenhouse.invitations import invitation_refs
 from greenhouse.payloads import (
     STAGE_CHANGE,
@@ -35,7 +35,7 @@ from greenhouse.unconfirmed import (
 from harver_integration.ids import parse_id
 from integrations import inbound, inbound_events
 from integrations.inbound_events import EventOutcome, Recorded
-from integrations.models import InboundEvent, Integration
+from integrations.models import AtsCredential, InboundEvent, Integration
 from integrations.models import StageMapping as StoredStageMapping
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,23 @@ def mappings(integration: Integration) -> list[StageMapping]:
             StageMapping(stage_name=row.stage_name, job_id=job_id, assessment_id=row.assessment_id)
         )
     return found
+
+
+def job_codes(integration: Integration) -> JobCodes:
+    """The job code field the admin named (none: job codes are not used), and the offered
+    assessments by job code."""
+    credential = AtsCredential.objects.filter(integration=integration).first()
+    key = credential.value("job_code_field") if credential else ""
+    if not key:
+        return JobCodes()
+    return JobCodes(
+        field_key=key,
+        assessments={
+            assessment.job_code.strip().casefold(): assessment.pk
+            for assessment in inbound.offered_assessments(integration)
+            if assessment.job_code.strip()
+        },
+    )
 
 
 def record_ping(
@@ -102,7 +119,7 @@ def _settled_on_arrival(integration: Integration, webhook: Webhook) -> EventOutc
     if not integration.is_enabled:
         return EventOutcome(State.IGNORED, "The integration is not enabled.")
     if isinstance(webhook, StageChange):
-        decision = decide(webhook, mappings(integration))
+        decision = decide(webhook, mappings(integration), job_codes(integration))
         if isinstance(decision, Ignore):
             return _ignored(decision)
     return None
@@ -145,7 +162,7 @@ def process(event: InboundEvent) -> EventOutcome:
         return settled
     if not isinstance(webhook, StageChange):
         return EventOutcome(State.IGNORED, "Not a stage change.")
-    decision = decide(webhook, mappings(integration))
+    decision = decide(webhook, mappings(integration), job_codes(integration))
     if isinstance(decision, Ignore):
         return _ignored(decision)
     assessment = inbound.offered_assessment(integration, str(decision.assessment_id))

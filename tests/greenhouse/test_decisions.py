@@ -7,6 +7,7 @@ import pytest
 from greenhouse.decisions import (
     Ignore,
     Invite,
+    JobCodes,
     StageMapping,
     chosen_email,
     decide,
@@ -119,3 +120,32 @@ def test_a_long_phone_number_is_cut_to_what_is_stored():
     invite = decide(change, MAPPINGS)
     assert isinstance(invite, Invite)
     assert invite.phone == "1" * 50
+
+
+def with_job_code(code: str) -> StageChange:
+    return dataclasses.replace(CHANGE, jobs=(Job(3485, "Designer", {"harver_job_code": code}),))
+
+
+def test_a_job_code_picks_the_assessment_and_the_stage_still_decides_when():
+    codes = JobCodes("harver_job_code", {"abc": 9})
+
+    assert decide(with_job_code("ABC "), MAPPINGS, codes).assessment_id == 9  # type: ignore[union-attr]
+    assert decide(CHANGE, MAPPINGS, codes).assessment_id == 7  # type: ignore[union-attr]
+    unmapped = dataclasses.replace(with_job_code("ABC"), stage_name="Offer")
+    assert decide(unmapped, MAPPINGS, codes) == Ignore(
+        'The stage "Offer" is not mapped to an assessment.'
+    )
+
+
+def test_a_job_code_of_no_assessment_needs_the_admin():
+    decision = decide(with_job_code("XYZ"), MAPPINGS, JobCodes("harver_job_code", {"abc": 9}))
+
+    assert decision == Ignore(
+        'The job\'s harver_job_code is "XYZ", which is the job code of no offered Harver '
+        "assessment.",
+        for_admin=True,
+    )
+
+
+def test_without_a_job_code_field_job_codes_are_not_read():
+    assert decide(with_job_code("XYZ"), MAPPINGS).assessment_id == 7  # type: ignore[union-attr]

@@ -35,7 +35,14 @@ def test_the_provider_declares_harvest_v3_credentials_and_invites_by_stage():
     provider = get_provider("greenhouse")
 
     fields = {field.name: field for field in provider.credential_fields}
-    assert list(fields) == ["client_id", "client_secret", "user_id", "webhook_secret"]
+    assert list(fields) == [
+        "client_id",
+        "client_secret",
+        "user_id",
+        "webhook_secret",
+        "job_code_field",
+    ]
+    assert not fields["job_code_field"].required
     assert [name for name, field in fields.items() if field.secret] == [
         "client_secret",
         "webhook_secret",
@@ -90,6 +97,7 @@ def test_set_credentials_takes_the_four_fields_as_json(account, monkeypatch):
         ({"user_id": "0"}, "numeric user id"),
         ({"client_id": "two words"}, "Client ID contains spaces"),
         ({"client_secret": "a b"}, "Client Secret contains spaces"),
+        ({"job_code_field": "Harver Job Code"}, "lowercase letters, digits and underscores"),
     ],
 )
 def test_bad_credentials_are_refused_in_plain_words(account, values, problem):

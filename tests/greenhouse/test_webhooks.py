@@ -391,3 +391,26 @@ def test_a_stage_mapped_for_a_job_id_that_is_no_number_is_not_a_500(greenhouse):
 
     assert response.status_code == 200
     assert InboundEvent.objects.get().state == State.IGNORED
+
+
+@responses.activate
+def test_a_job_code_on_the_job_invites_to_the_assessment_with_that_code(
+    greenhouse, django_capture_on_commit_callbacks
+):
+    from tests.factories import AssessmentFactory
+
+    other = AssessmentFactory.create(
+        account=greenhouse["integration"].account, name="Cashier", job_code="CASH-1"
+    )
+    services.set_ats_credentials(greenhouse["integration"], job_code_field="harver_job_code")
+    still_in_stage()
+    body = stage_change()
+    body["payload"]["application"]["jobs"][0]["custom_fields"] = {
+        "harver_job_code": {"name": "Harver job code", "type": "short_text", "value": "cash-1"}
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(greenhouse["url"], body)
+
+    assert response.status_code == 200
+    assert CandidateAssessment.objects.get().assessment == other
