@@ -3,7 +3,9 @@
 `record_status_change` runs inside the status change's transaction (through the provider hook)
 and writes, for a completed result, one custom-field write per level (candidate, application)
 with every mapped value of that level, and one activity-feed note with the recommendation and
-the enabled report links. Greenhouse has no status channel, so other statuses owe it nothing.
+the enabled report links. Greenhouse has no status channel: when the admin names a status field,
+every status is written there as a word (a status delivery, so the outbox never lets an older
+status overwrite a newer one); otherwise other statuses owe it nothing.
 
 `connect` opens the sender the outbox uses for a claimed batch: the credentials are read only
 then, one HTTP session and one access token serve the batch, every request takes its slot from
@@ -24,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
-from assessments.lifecycle import StatusChange
+from assessments.lifecycle import STATUS_RANK, StatusChange
 from assessments.models import CandidateAssessment
 from greenhouse import connection, notes
 from greenhouse.client import GreenhouseClient
@@ -57,14 +59,49 @@ NOTE_SCOPE = "harvest:notes:create"
 # --- Writing what is owed -------------------------------------------------------------------
 
 
+STATUS_WORDS = {
+    Status.PENDING: "Invited",
+    Status.STARTED: "Started",
+    Status.COMPLETED: "Completed",
+    Status.EXPIRED: "Expired",
+    Status.REJECTED: "Withdrawn",
+}
+
+
 def record_status_change(invitation: AtsInvitation, change: StatusChange) -> list[Delivery]:
     """The deliveries a status change causes; call inside the change's transaction."""
-    if change.current != Status.COMPLETED:
-        return []
     candidate_assessment = change.candidate_assessment
-    deliveries = field_deliveries(invitation, candidate_assessment)
-    deliveries.append(note_delivery(invitation, candidate_assessment))
-    return writing.add(invitation.integration, deliveries)
+    deliveries = []
+    status = status_delivery(invitation, candidate_assessment, change.current)
+    if status is not None:
+        deliveries.append(status)
+    if change.current == Status.COMPLETED:
+        deliveries += field_deliveries(invitation, candidate_assessment)
+        deliveries.append(note_delivery(invitation, candidate_assessment))
+    return writing.add(invitation.integration, deliveries) if deliveries else []
+
+
+def status_delivery(
+    invitation: AtsInvitation, candidate_assessment: CandidateAssessment, status: str
+) -> Delivery | None:
+    """The status word for the admin's status field, or None without one."""
+    credential = AtsCredential.objects.filter(integration=invitation.integration).first()
+    try:
+        field_id = parse_field_id(credential.value("status_field") if credential else "")
+    except ValueError:
+        return None
+    word = STATUS_WORDS[Status(status)]
+    return Delivery(
+        candidate_assessment=candidate_assessment,
+        kind=Kind.STATUS,
+        label=f"Status {word} ({field_id})",
+        payload={
+            "level": str(field_id.level),
+            "record_id": invitation.refs.get(f"{field_id.level}_id", ""),
+            "fields": [{"name_key": field_id.name_key, "value": word}],
+        },
+        rank=STATUS_RANK[Status(status)],
+    )
 
 
 def record_repeated_invitation(invitation: AtsInvitation) -> list[Delivery]:
@@ -301,7 +338,7 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending
         reads = _Batch(client, found.credential)
 
         def send(delivery: Delivery) -> Exchange:
-            if delivery.kind == Kind.FIELD:
+            if delivery.kind in (Kind.FIELD, Kind.STATUS):
                 return _send_fields(reads, delivery)
             if delivery.kind == Kind.COMMENT:
                 return _send_note(reads, delivery)

@@ -40,6 +40,14 @@ def name_key_problem(value: str) -> str | None:
     )
 
 
+def status_field_problem(value: str) -> str | None:
+    try:
+        parse_field_id(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def user_id_problem(value: str) -> str | None:
     if parse_id(value) is not None:
         return None
@@ -108,6 +116,17 @@ class GreenhouseProvider(Provider):
                 "that code; the mapped stage still decides when."
             ),
             validate=name_key_problem,
+        ),
+        CredentialField(
+            "status_field",
+            "status field",
+            required=False,
+            help_text=(
+                "Optional: a short text custom field, as level:name_key (e.g. "
+                "application:harver_status), that shows the candidate's Harver status: Invited, "
+                "Started, Completed, Expired or Withdrawn."
+            ),
+            validate=status_field_problem,
         ),
     )
     member_field = "user_id"

@@ -286,3 +286,51 @@ def test_other_statuses_owe_greenhouse_nothing(invited):
     lifecycle.record_status(invited.candidate_assessment.pk, "started", source="engine")
 
     assert not Delivery.objects.exists()
+
+
+@responses.activate
+def test_a_status_field_shows_every_status_as_a_word_never_older_over_newer(invited):
+    from integrations import services
+
+    services.set_ats_credentials(invited.integration, status_field="application:harver_status")
+    candidate_assessment = invite(invited.integration, invited.assessment)  # a repeat: no change
+    assert candidate_assessment == invited.candidate_assessment
+    other = inbound.invite(
+        invited.integration,
+        inbound.InvitationRequest(
+            assessment=invited.assessment,
+            email="ada@example.com",
+            refs={"application_id": "500", "candidate_id": "501"},
+        ),
+    ).candidate_assessment
+    lifecycle.record_status(other.pk, "started", source="engine")
+    lifecycle.record_status(other.pk, "completed", source="engine", result=RESULT)
+    statuses = list(
+        Delivery.objects.filter(candidate_assessment=other, kind=Kind.STATUS).order_by("pk")
+    )
+    assert [(d.label, d.rank) for d in statuses] == [
+        ("Status Invited (application:harver_status)", 0),
+        ("Status Started (application:harver_status)", 1),
+        ("Status Completed (application:harver_status)", 2),
+    ]
+    assert statuses[2].payload == {
+        "level": "application",
+        "record_id": "500",
+        "fields": [{"name_key": "harver_status", "value": "Completed"}],
+    }
+    token_endpoint()
+    harvest(
+        "GET",
+        "/custom_fields",
+        [{"id": 9, "name_key": "harver_status", "value_type": "short_text"}],
+        query={"field_type": "application", "active": "true", "per_page": "500"},
+    )
+    written = harvest("PATCH", "/applications/500", {})
+
+    run(statuses[2])
+    run(statuses[0])
+
+    assert [sent_json(call) for call in written.calls] == [
+        {"custom_fields": [{"name_key": "harver_status", "value": "Completed"}]}
+    ]
+    assert reload(statuses[0]).state == State.DROPPED

@@ -41,6 +41,7 @@ def test_the_provider_declares_harvest_v3_credentials_and_invites_by_stage():
         "user_id",
         "webhook_secret",
         "job_code_field",
+        "status_field",
     ]
     assert not fields["job_code_field"].required
     assert [name for name, field in fields.items() if field.secret] == [
@@ -98,6 +99,7 @@ def test_set_credentials_takes_the_four_fields_as_json(account, monkeypatch):
         ({"client_id": "two words"}, "Client ID contains spaces"),
         ({"client_secret": "a b"}, "Client Secret contains spaces"),
         ({"job_code_field": "Harver Job Code"}, "lowercase letters, digits and underscores"),
+        ({"status_field": "harver_status"}, 'A Greenhouse field id is "level:name_key"'),
     ],
 )
 def test_bad_credentials_are_refused_in_plain_words(account, values, problem):
