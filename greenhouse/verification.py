@@ -122,6 +122,30 @@ def _field_problems(
     return problems
 
 
+def _status_field_problems(
+    credential: AtsCredential, fields: dict[str, dict[str, dict[str, Any]]]
+) -> list[str]:
+    text = credential.value("status_field")
+    if not text:
+        return []
+    try:
+        field_id = parse_field_id(text)
+    except ValueError as error:
+        return [f"The status field: {error}"]
+    found = fields.get(field_id.level, {}).get(field_id.name_key)
+    if found is None:
+        return [
+            f"The status field {field_id} is not an active {field_id.level} custom field in "
+            "Greenhouse."
+        ]
+    if found.get("value_type") != "short_text":
+        return [
+            f'The status field {field_id} is of the type "{found.get("value_type")}"; the '
+            "status is a word, so it needs a short text field."
+        ]
+    return []
+
+
 def check(integration: Integration) -> CredentialCheck:
     """Ask Greenhouse about the stored credentials and the field mappings that depend on them."""
     try:
@@ -170,6 +194,7 @@ def check(integration: Integration) -> CredentialCheck:
                     "value."
                 )
                 problems.extend(_field_problems(integration, fields))
+                problems.extend(_status_field_problems(found.credential, fields))
             try:
                 members = [(str(user["id"]), _user_label(user)) for user in client.site_admins()]
                 findings.append(f"Greenhouse lists {len(members)} active Site Admin(s).")

@@ -207,3 +207,15 @@ def test_the_check_says_whether_greenhouse_reached_us_and_with_which_key(integra
 
     assert before.startswith("Greenhouse has not reached Harver yet")
     assert after.endswith("Greenhouse reached Harver (a ping); the Secret Key does not match.")
+
+
+@responses.activate
+def test_the_status_field_must_be_an_active_short_text_field(integration):
+    services.set_ats_credentials(integration, status_field="application:harver_fit")
+    greenhouse_answers()
+    assert verification.check(integration).problems == []
+
+    services.set_ats_credentials(integration, status_field="candidate:harver_score")
+    greenhouse_answers()
+    [problem] = verification.check(integration).problems
+    assert problem.startswith('The status field candidate:harver_score is of the type "number"')
