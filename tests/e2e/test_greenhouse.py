@@ -34,7 +34,7 @@ from assessments.models import Assessment, CandidateAssessment
 from assessments.reports import ReportType
 from greenhouse.sandbox.webhooks import WebhookSender
 from harver_integration.logs import RedactIssuedTokens
-from integrations import services, stages
+from integrations import inbound, services, stages
 from integrations.models import Delivery, DeliveryAttempt, InboundEvent, Integration
 from tests import factories
 from tests.e2e.delivery_harness import Cluster, RedisServer, publishing_to
@@ -500,3 +500,42 @@ def test_replaying_a_refused_field_write_sends_it_once_more(run):
     patches = run.harvest.requests(method="PATCH", path=f"^/v3/applications/{application['id']}$")
     assert [patch.status for patch in patches] == [422, 200]
     assert len(run.notes(application)) == 1
+
+
+def test_30_results_for_one_client_id_stay_within_greenhouses_rate_limit(run):
+    greenhouse = run.greenhouse()
+    candidates = []
+    for _ in range(30):
+        application = run.application(greenhouse, stage=STAGE)
+        candidates.append(
+            inbound.invite(
+                greenhouse.integration,
+                inbound.InvitationRequest(
+                    assessment=greenhouse.assessment,
+                    email=run.email_of(application),
+                    refs={
+                        "application_id": str(application["id"]),
+                        "candidate_id": str(application["candidate_id"]),
+                    },
+                ),
+            ).candidate_assessment
+        )
+    started = time.monotonic()
+    for candidate in candidates:
+        lifecycle.record_status(candidate.pk, "completed", source="engine", result=RESULT)
+
+    assert wait_until(lambda: all(all_succeeded(c, 3) for c in candidates), timeout=120)
+    elapsed = time.monotonic() - started
+    arrivals = run.harvest.requests(path="^/v3/", client_id=greenhouse.client_id)
+    assert [arrival for arrival in arrivals if arrival.status == 429] == []
+    windows: dict[int, int] = {}
+    for arrival in arrivals:
+        window = int(arrival.at // RATE_WINDOW)
+        windows[window] = windows.get(window, 0) + 1
+    assert max(windows.values()) <= RATE_LIMIT
+    measured.info(
+        "30 results (%d Harvest requests) for one Client ID in %.1f s, at most %d in a window",
+        len(arrivals),
+        elapsed,
+        max(windows.values()),
+    )
