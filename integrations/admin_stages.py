@@ -59,17 +59,24 @@ class Pickers:
 
 
 def pickers(integration: Integration) -> Pickers:
+    """Both listings; when they fail for the same reason (no credentials yet, the ATS down),
+    the reason is said once."""
     provider = integration.provider_impl
     found = Pickers()
-    try:
-        found.field_options = provider.field_options(integration)
-    except DeliveryError as error:
-        found.problems.append(f"The {provider.label} fields could not be listed: {error}")
+    unlisted: dict[str, list[str]] = {}
     if provider.invites_by_stage:
         try:
             found.stage_options = provider.stage_options(integration)
         except DeliveryError as error:
-            found.problems.append(f"The {provider.label} stages could not be listed: {error}")
+            unlisted.setdefault(str(error), []).append("stages")
+    try:
+        found.field_options = provider.field_options(integration)
+    except DeliveryError as error:
+        unlisted.setdefault(str(error), []).append("fields")
+    found.problems = [
+        f"The {provider.label} {' and '.join(listings)} could not be listed: {reason}"
+        for reason, listings in unlisted.items()
+    ]
     return found
 
 

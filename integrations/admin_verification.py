@@ -9,6 +9,7 @@ declares both pages' URLs in the ModelAdmin's `get_urls`.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -63,6 +64,14 @@ def _members(credential: AtsCredential | None) -> list[tuple[str, str]]:
     return [(str(item["id"]), str(item.get("label") or item["id"])) for item in stored or []]
 
 
+def _checked_at(last: dict[str, Any]) -> datetime.datetime | None:
+    """When the last check ran, as stored with its result; None when it cannot be read."""
+    try:
+        return datetime.datetime.fromisoformat(str(last["checked_at"]))
+    except (KeyError, ValueError):
+        return None
+
+
 def _url(name: str, integration: Integration) -> str:
     return reverse(f"admin:integrations_integration_{name}", args=[integration.pk])
 
@@ -115,6 +124,7 @@ class CredentialVerificationMixin(_IntegrationAdminBase):
             if check is None:
                 messages.info(request, f"{provider.label} cannot be verified.")
         credential = AtsCredential.objects.filter(integration=integration).first()
+        last = (credential.verification or {}) if credential else {}
         members = check.members if check is not None else _members(credential)
         form = None
         if provider.member_field:
@@ -132,7 +142,8 @@ class CredentialVerificationMixin(_IntegrationAdminBase):
             "provider": provider,
             "secret_hints": _secret_hints(credential, integration),
             "check": check,
-            "last": (credential.verification or {}) if credential else {},
+            "last": last,
+            "last_checked_at": _checked_at(last),
             "members": members,
             "form": form,
             "can_change": can_change,

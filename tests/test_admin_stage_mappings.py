@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from integrations.models import StageMapping
+from integrations.transport import TransientError
 from tests import factories
 from tests.admin_support import integration_url, private_cache, staff_member  # noqa: F401
 from tests.stage_provider import KEY
@@ -85,8 +86,27 @@ def test_a_listing_that_fails_leaves_the_page_usable(admin_client, staged, stage
     page = admin_client.get(integration_url("overview", staged, ASSESSMENTS_TAB))
     text = unescape(page.content.decode())
     assert page.status_code == 200
-    assert "The Stage ATS stages could not be listed: Stage ATS did not answer within 1 s." in text
+    assert (
+        "The Stage ATS stages and fields could not be listed: Stage ATS did not answer within 1 s."
+        in text
+    )
+    assert text.count("could not be listed") == 1
     assert 'id="stage-form"' in text
+
+
+def test_a_listing_that_fails_alone_is_named_alone(
+    admin_client, staged, stage_provider, monkeypatch
+):
+    def stages_unreachable(integration):
+        raise TransientError("the stages are not there.")
+
+    monkeypatch.setattr(stage_provider, "stage_options", stages_unreachable)
+    page = admin_client.get(integration_url("overview", staged, ASSESSMENTS_TAB))
+    text = unescape(page.content.decode())
+    assert page.status_code == 200
+    assert "The Stage ATS stages could not be listed: the stages are not there." in text
+    assert "fields could not be listed" not in text
+    assert '<option value="field:score">Score (number)</option>' in text
 
 
 def test_an_ats_without_stages_shows_no_stage_section(admin_client, integration):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from html import unescape
 
 import pytest
 import responses
@@ -11,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Account
 from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
@@ -225,8 +227,12 @@ def test_verify_credentials_names_problems_and_offers_the_member_list(admin_clie
     credential = AtsCredential.objects.get(integration=invited.integration)
     assert credential.value("note_author_member_id") == "m9"
     calls = len(responses.calls)
-    assert admin_client.get(url).status_code == 200
+    last = admin_client.get(url)
+    assert last.status_code == 200
     assert len(responses.calls) == calls
+    checked_at = datetime.datetime.fromisoformat(credential.verification["checked_at"])
+    when = date_format(timezone.localtime(checked_at), "DATETIME_FORMAT")
+    assert f"Last checked {when}: 2 problems." in unescape(last.content.decode())
 
 
 def test_a_member_outside_the_list_is_refused(admin_client, invited):
