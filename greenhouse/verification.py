@@ -58,7 +58,8 @@ def _user_label(user: dict[str, Any]) -> str:
     return f"{name} ({email})" if name and email else name or email or str(user.get("id"))
 
 
-def _acting_user_problems(client: GreenhouseClient, user_id: str) -> list[str]:
+def _acting_user(client: GreenhouseClient, user_id: str) -> dict[str, Any]:
+    """The acting user as Greenhouse lists it; _Stop when it is missing or cannot act."""
     try:
         found = client.users([user_id])
     except PermanentError as error:
@@ -89,7 +90,7 @@ def _acting_user_problems(client: GreenhouseClient, user_id: str) -> list[str]:
         )
     if problems:
         raise _Stop(" ".join(problems))
-    return []
+    return user
 
 
 def _field_problems(
@@ -159,10 +160,10 @@ def check(integration: Integration) -> CredentialCheck:
     fields: dict[str, dict[str, dict[str, Any]]] = {}
     try:
         with connection.open_client(found, interactive=True) as client:
-            _acting_user_problems(client, found.user_id)
+            acting_user = _acting_user(client, found.user_id)
             findings.append(
-                f"Greenhouse gave an access token acting as user {found.user_id}, an active "
-                "Site Admin."
+                f"Greenhouse gave an access token acting as {_user_label(acting_user)}, user "
+                f"{found.user_id}, an active Site Admin."
             )
             scopes["harvest:users:list"] = "verified"
             reads: list[tuple[str, Callable[[], object]]] = [

@@ -71,6 +71,10 @@ def test_it_passes_lists_the_site_admins_and_remembers_what_it_found(integration
 
     assert check.problems == []
     assert check.members == [(USER_ID, "Harver Integration (harver@acme.test)")]
+    assert (
+        "Greenhouse gave an access token acting as Harver Integration (harver@acme.test), user "
+        f"{USER_ID}, an active Site Admin."
+    ) in check.findings
     assert "Greenhouse has 2 active custom field(s) that can hold a Harver value." in check.findings
     found = AtsCredential.objects.get(integration=integration).verification
     assert found["ok"]
