@@ -7,7 +7,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
-from integrations.models import StageMapping
+from integrations.models import Integration, StageMapping
 from integrations.transport import TransientError
 from tests import factories
 from tests.admin_support import integration_url, private_cache, staff_member  # noqa: F401
@@ -113,3 +113,14 @@ def test_an_ats_without_stages_shows_no_stage_section(admin_client, integration)
     page = admin_client.get(integration_url("overview", integration, ASSESSMENTS_TAB))
     assert page.status_code == 200
     assert "Stages that invite" not in page.content.decode()
+
+
+def test_an_enabled_integration_says_what_makes_it_invite(admin_client, staged, integration):
+    Integration.objects.filter(pk__in=[staged.pk, integration.pk]).update(is_enabled=True)
+
+    by_stage = admin_client.get(integration_url("overview", staged)).content.decode()
+    by_call = admin_client.get(integration_url("overview", integration)).content.decode()
+
+    assert "an application entering a mapped Stage ATS stage invites its candidate" in by_stage
+    assert "can list Harver assessments" not in by_stage
+    assert "can list Harver assessments and invite candidates" in by_call
