@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.admin_scope import AccountScopedAdmin, is_harver_admin
 from engine import key_reveal, keys
@@ -103,7 +102,9 @@ class EngineApiKeyAdmin(AccountScopedAdmin):
 
     @admin.action(description="Revoke selected engine API keys", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[EngineApiKey]) -> None:
-        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = sum(
+            keys.revoke_key(api_key) for api_key in queryset.filter(revoked_at__isnull=True)
+        )
         self.message_user(request, f"Revoked {revoked} engine API key(s).", messages.SUCCESS)
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from engine.models import EngineApiKey
+from harver_integration import history
 from harver_integration.tokens import TokenFormat, hash_token, hashes_match
 
 ENGINE_KEY = TokenFormat(prefix="hvr_eng")
@@ -45,10 +46,14 @@ def issue_key(account: Account, *, name: str = "", created_by: User | None = Non
 
 def revoke_key(api_key: EngineApiKey) -> bool:
     """Revoke now; returns False when it was already revoked."""
+    now = timezone.now()
     changed = EngineApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+        revoked_at=now
     )
     api_key.refresh_from_db()
+    if changed:
+        # The conditional update keeps two revocations from both counting; the history is ours.
+        history.record(api_key, {"revoked_at": (None, now)})
     return bool(changed)
 
 

@@ -22,6 +22,7 @@ from django.utils.decorators import method_decorator
 from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
+from harver_integration import history
 from integrations import services
 from integrations.models import AtsCredential, Integration, UnreadableSecretError
 from integrations.provider_types import CredentialCheck, CredentialField
@@ -123,6 +124,8 @@ class CredentialVerificationMixin(_IntegrationAdminBase):
             check = provider.verify_credentials(integration)
             if check is None:
                 messages.info(request, f"{provider.label} cannot be verified.")
+            else:
+                history.record(integration, {"verified": ("", "passed" if check.ok else "failed")})
         credential = AtsCredential.objects.filter(integration=integration).first()
         last = (credential.verification or {}) if credential else {}
         members = check.members if check is not None else _members(credential)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from harver_integration import history
 from integrations.models import Delivery, DeliveryAttempt, Integration
 from integrations.outbox.outcomes import SweepCounts
 from integrations.outbox.publishing import doorbells_for, publish, publish_after_commit
@@ -72,6 +73,10 @@ def replay(delivery: Delivery) -> bool:
         failures=0,
         finished_at=None,
     )
+    if replayed:
+        history.record(
+            delivery.integration, {"replayed": ("", f"delivery {delivery.pk} ({delivery.label})")}
+        )
     return replayed == 1
 
 
@@ -83,7 +88,13 @@ def failed_since(integration: Integration, since: datetime.datetime) -> QuerySet
 
 def replay_failed_since(integration: Integration, since: datetime.datetime) -> int:
     """Replay every delivery of `integration` that failed at or after `since`; returns how many."""
-    return _requeue(failed_since(integration, since), failures=0, finished_at=None)
+    replayed = _requeue(failed_since(integration, since), failures=0, finished_at=None)
+    if replayed:
+        history.record(
+            integration,
+            {"replayed": ("", f"{replayed} delivery(ies) failed since {since.isoformat()}")},
+        )
+    return replayed
 
 
 def reclaim_expired_leases(now: datetime.datetime) -> int:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import services
 from accounts.models import Account
+from harver_integration import history
 
 
 class Command(BaseCommand):
@@ -37,10 +38,11 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "create":
-            self.create_account(options)
-        else:
-            self.list_accounts(options)
+        with history.command_line_actor():
+            if options["subcommand"] == "create":
+                self.create_account(options)
+            else:
+                self.list_accounts(options)
 
     def create_account(self, options: dict[str, Any]) -> None:
         try:

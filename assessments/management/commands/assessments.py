@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Account
 from assessments import services
 from assessments.models import DEFAULT_INVITATION_LIFETIME_DAYS, Assessment
+from harver_integration import history
 from harver_integration.ids import MAX_ID, id_argument
 
 COMPETENCY_HELP = (
@@ -83,10 +84,11 @@ class Command(BaseCommand):
         account = Account.objects.filter(pk=options["account"]).first()
         if account is None:
             raise CommandError(f"No account with id {options['account']}.")
-        if options["subcommand"] == "create":
-            self.create_assessment(account, options)
-        else:
-            self.list_assessments(account, options)
+        with history.command_line_actor():
+            if options["subcommand"] == "create":
+                self.create_assessment(account, options)
+            else:
+                self.list_assessments(account, options)
 
     def create_assessment(self, account: Account, options: dict[str, Any]) -> None:
         try:

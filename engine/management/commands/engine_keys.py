@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Account
 from engine import keys
 from engine.models import EngineApiKey
+from harver_integration import history
 from harver_integration.ids import id_argument
 
 
@@ -66,7 +67,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = {"create": self.create, "list": self.list_keys, "revoke": self.revoke}
-        handler[options["subcommand"]](options)
+        with history.command_line_actor():
+            handler[options["subcommand"]](options)
 
     def create(self, options: dict[str, Any]) -> None:
         account = Account.objects.filter(pk=options["account"]).first()

@@ -21,6 +21,7 @@ from django.db import transaction
 from accounts.models import Account
 from assessments.models import Assessment
 from assessments.reports import ReportType
+from harver_integration import history
 from harver_integration.ids import id_argument
 from integrations import services, stages
 from integrations.management import credential_input
@@ -180,7 +181,8 @@ class Command(BaseCommand):
             "rotate-token": self.rotate_token,
         }
         try:
-            handlers[options["subcommand"]](options)
+            with history.command_line_actor():
+                handlers[options["subcommand"]](options)
         except services.IntegrationError as error:
             raise CommandError("\n".join(error.problems)) from error
 

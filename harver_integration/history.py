@@ -1,0 +1,45 @@
+"""Entries of the configuration history (django-auditlog) that the library cannot write itself.
+
+The library records what a model's `save()` and `delete()` change. What it cannot see, a
+`QuerySet.update()` or an action that changes no audited row (a replay, a verification), is
+written with `record`. A management command runs inside `command_line_actor`, so that its
+entries name who ran it although no staff user is signed in.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from auditlog.context import set_extra_data
+from auditlog.models import LogEntry
+from django.db import models
+
+COMMAND_LINE_ACTOR_PREFIX = "cli:"
+
+
+def record(instance: models.Model, changes: Mapping[str, tuple[object, object]]) -> LogEntry:
+    """An "update" entry of `instance` for changes the library did not see: {field or action:
+    (before, after)}, written as the library writes its own. Never give it a secret."""
+    entry: LogEntry = LogEntry.objects.log_create(
+        instance,
+        force_log=True,
+        action=LogEntry.Action.UPDATE,
+        changes={name: [str(before), str(after)] for name, (before, after) in changes.items()},
+    )
+    return entry
+
+
+def _operating_system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in the environment nor in the user database
+        return "unknown"
+
+
+@contextmanager
+def command_line_actor() -> Iterator[None]:
+    """Entries written inside name the command line and its OS user (`cli:<user>`) as actor."""
+    with set_extra_data({"actor_email": f"{COMMAND_LINE_ACTOR_PREFIX}{_operating_system_user()}"}):
+        yield
