@@ -19,6 +19,10 @@ from integrations.transport import CredentialsUnusable, PermanentError
 
 # An interactive check (a page the admin waits for) waits at most this long for slots in all.
 INTERACTIVE_WAIT_SECONDS = 10.0
+NO_SANDBOX = (
+    "Greenhouse has no sandbox stand-in in the platform yet, so a sandbox integration calls "
+    "nothing: use a Greenhouse integration that is not marked sandbox."
+)
 MISSING = (
     "Enter the Greenhouse Client ID, Client Secret and acting user first (Credentials, "
     "Harver to ATS)."
@@ -35,7 +39,9 @@ class Credentials:
 
 def credentials(integration: Integration) -> Credentials:
     """The stored credentials; PermanentError when one is missing, CredentialsUnusable when no
-    key decrypts the Client Secret."""
+    key decrypts the Client Secret; a sandbox integration calls nothing."""
+    if integration.is_sandbox:
+        raise PermanentError(NO_SANDBOX)
     credential = AtsCredential.objects.filter(integration=integration).first()
     if (
         credential is None

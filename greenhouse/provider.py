@@ -12,6 +12,7 @@ from django.conf import settings
 from assessments.lifecycle import StatusChange
 from greenhouse import deliveries, invitations, pickers, verification, webhooks
 from greenhouse.client import url_problems
+from greenhouse.connection import NO_SANDBOX
 from greenhouse.fields import parse_field_id
 from greenhouse.unconfirmed import NOTE_VISIBILITIES, SCOPES, STAGE_CHANGE_EVENT
 from harver_integration.ids import parse_id
@@ -164,6 +165,8 @@ class GreenhouseProvider(Provider):
         self, integration: Integration, credential: AtsCredential | None
     ) -> list[str]:
         problems = list(url_problems())
+        if integration.is_sandbox:
+            problems.append(NO_SANDBOX)
         if settings.GREENHOUSE_NOTE_VISIBILITY not in NOTE_VISIBILITIES:
             problems.append(
                 f"GREENHOUSE_NOTE_VISIBILITY is {settings.GREENHOUSE_NOTE_VISIBILITY!r}; "
