@@ -7,6 +7,7 @@ asks these functions and constants instead of repeating a guess.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,9 @@ from typing import Any
 # Clients read the expiry as `expires_at` (RFC 3339) or `expires_in` (seconds): we accept either.
 # Without both, the token is taken to live as long as a partner token (one hour).
 ASSUMED_TOKEN_LIFETIME = datetime.timedelta(hours=1)
+# A longer stated lifetime is read as this: renewing early costs one request, trusting an absurd
+# figure (or one past the calendar's end) would keep a dead token.
+LONGEST_TOKEN_LIFETIME = datetime.timedelta(days=1)
 
 
 def token_expiry(answer: Mapping[str, Any], now: datetime.datetime) -> datetime.datetime:
@@ -28,15 +32,20 @@ def token_expiry(answer: Mapping[str, Any], now: datetime.datetime) -> datetime.
         if moment is not None:
             return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
     expires_in = answer.get("expires_in")
+    seconds: float | None = None
     if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
-        return now + datetime.timedelta(seconds=float(expires_in))
-    if (
+        seconds = float(expires_in)
+    elif (
         isinstance(expires_in, str)
         and expires_in.strip().isascii()
         and expires_in.strip().isdigit()
     ):
-        return now + datetime.timedelta(seconds=int(expires_in))
-    return now + ASSUMED_TOKEN_LIFETIME
+        digits = expires_in.strip()
+        seconds = float(digits) if len(digits) < 300 else math.inf
+    if seconds is None or math.isnan(seconds):
+        return now + ASSUMED_TOKEN_LIFETIME
+    longest = LONGEST_TOKEN_LIFETIME.total_seconds()
+    return now + datetime.timedelta(seconds=min(max(seconds, 0.0), longest))
 
 
 # --- Webhooks ---------------------------------------------------------------------------------

@@ -27,6 +27,15 @@ def test_neither_or_nonsense_is_an_hour():
     assert token_expiry({"expires_at": "soon", "expires_in": True}, NOW) == hour
 
 
+def test_an_absurd_lifetime_is_capped_at_a_day_and_a_past_one_is_now():
+    day = NOW + datetime.timedelta(days=1)
+    assert token_expiry({"expires_in": 1e300}, NOW) == day
+    assert token_expiry({"expires_in": float("inf")}, NOW) == day
+    assert token_expiry({"expires_in": "9" * 400}, NOW) == day
+    assert token_expiry({"expires_in": -5}, NOW) == NOW
+    assert token_expiry({"expires_in": float("nan")}, NOW) == NOW + datetime.timedelta(hours=1)
+
+
 def test_error_messages_read_the_first_plain_message():
     assert error_message({"message": "Bad scope"}) == "Bad scope"
     assert error_message({"errors": [{"message": "name_key is unknown", "field": "x"}]}) == (
