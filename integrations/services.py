@@ -385,6 +385,19 @@ def enable_integration(integration: Integration) -> EnableOutcome:
     return EnableOutcome(enabled=True, problems=[])
 
 
+def set_sandbox(integration: Integration, *, on: bool) -> Integration:
+    """Connect the integration to the built-in sandbox ATS (every call goes there, never to a
+    real ATS), or back to the real one. The calls go elsewhere from now on, so what the last
+    verification found about the credentials no longer holds and is cleared."""
+    with transaction.atomic():
+        integration.is_sandbox = on
+        integration.save(update_fields=["is_sandbox", "updated_at"])
+        AtsCredential.objects.filter(integration=integration).update(
+            verified_at=None, verification={}
+        )
+    return integration
+
+
 def disable_integration(integration: Integration) -> None:
     """Stop the integration; what it owes the ATS is held, not lost, until it is enabled again."""
     with transaction.atomic():

@@ -96,7 +96,16 @@ def test_env_example_documents_every_environment_variable_the_settings_read():
     assert sorted(read - documented) == []
 
 
-CORE_PACKAGES = ("integrations", "assessments", "accounts", "engine", "harver_integration")
+# With the sandbox's shell (/sandbox/, its frame, mail page and store): only the registry says
+# which providers have a sandbox.
+CORE_PACKAGES = (
+    "integrations",
+    "assessments",
+    "accounts",
+    "engine",
+    "harver_integration",
+    "sandbox",
+)
 
 
 def test_the_core_names_no_provider_outside_the_registry():

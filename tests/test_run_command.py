@@ -113,6 +113,9 @@ def run_platform(env: dict[str, str], *, quiet_for: float = 0) -> Output:
             assert response.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert 'href="/admin/"' in response.read().decode()
+        # and the sandbox ATS is served, behind the admin's sign-in
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sandbox/", timeout=5) as response:
+            assert "/admin/login/?next=/sandbox/" in response.geturl()
         # then a worker answers on the broker (it may still be starting)
         replies = ""
         for _ in range(6):
@@ -146,6 +149,9 @@ def run_platform(env: dict[str, str], *, quiet_for: float = 0) -> Output:
     assert f"Admin:        http://127.0.0.1:{port}/admin/" in text
     assert f"Listening at: http://127.0.0.1:{port} " in text
     assert "Login:        admin / " in text
+    assert (
+        f"Sandbox:      http://127.0.0.1:{port}/sandbox/workable/accounts/demo/ (Workable" in text
+    )
     for name in ("web", "worker", "scheduler"):
         assert re.search(rf"\| {name} started \(pid=\d+\)", text)
         assert f"| {name} stopped (rc=0)" in text
@@ -165,9 +171,9 @@ def test_it_runs_web_worker_and_scheduler_on_the_embedded_default(tmp_path):
     assert noise == [], "\n".join(noise)
     assert (tmp_path / "var" / "db.sqlite3").is_file()
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
-    assert (
-        f"PUBLIC_BASE_URL=http://127.0.0.1:{env['WEB_PORT']}\n" in (tmp_path / ".env").read_text()
-    )
+    written = (tmp_path / ".env").read_text()
+    assert f"PUBLIC_BASE_URL=http://127.0.0.1:{env['WEB_PORT']}\n" in written
+    assert "SANDBOX_ENABLED=true\n" in written
 
 
 @pytest.mark.postgres
@@ -208,9 +214,9 @@ def test_it_runs_on_postgresql_and_redis_when_configured(tmp_path):
     run_platform(env)
 
     # then every link follows WEB_PORT, and so does the .env
-    assert (
-        f"PUBLIC_BASE_URL=http://127.0.0.1:{env['WEB_PORT']}\n" in (tmp_path / ".env").read_text()
-    )
+    written = (tmp_path / ".env").read_text()
+    assert f"PUBLIC_BASE_URL=http://127.0.0.1:{env['WEB_PORT']}\n" in written
+    assert "SANDBOX_ENABLED=true\n" in written
 
     assert not (tmp_path / "var" / "db.sqlite3").exists()
     assert not (tmp_path / "var" / "broker").exists()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import importlib
+import io
+import json
 from typing import Any
 
 import pytest
 from django.core.checks.registry import registry
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from integrations.http import WaitingBudget
+from integrations.models import AtsCredential, Integration
 from integrations.ratelimit import limiter_key
 from integrations.transport import PermanentError
 from sandbox.checks import sandbox_is_off
@@ -93,3 +97,33 @@ def test_without_the_setting_there_is_no_sandbox(settings: Any) -> None:
     finally:
         settings.SANDBOX_ENABLED = False
         importlib.reload(urls)
+
+
+def enabled_integration() -> Integration:
+    account = AccountFactory.create()
+    AssessmentFactory.create(account=account)
+    integration, _ = enabled_integration_with_token(account)
+    return integration
+
+
+def test_support_connects_an_integration_to_the_sandbox_and_back() -> None:
+    integration = enabled_integration()
+    AtsCredential.objects.filter(integration=integration).update(verification={"ok": True})
+    out = io.StringIO()
+    call_command("integrations", "sandbox", str(integration.pk), "--on", stdout=out)
+    assert "now calls the sandbox ATS only" in out.getvalue()
+    integration.refresh_from_db()
+    assert integration.is_sandbox
+    assert AtsCredential.objects.get(integration=integration).verification == {}
+    shown = io.StringIO()
+    call_command("integrations", "show", str(integration.pk), "--json", stdout=shown)
+    assert json.loads(shown.getvalue())["sandbox"] is True
+    call_command("integrations", "sandbox", str(integration.pk), "--off", stdout=io.StringIO())
+    integration.refresh_from_db()
+    assert not integration.is_sandbox
+
+
+def test_the_sandbox_switch_needs_on_or_off() -> None:
+    integration = enabled_integration()
+    with pytest.raises(CommandError):
+        call_command("integrations", "sandbox", str(integration.pk), stderr=io.StringIO())

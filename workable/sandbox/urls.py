@@ -3,9 +3,11 @@
 from django.urls import path
 
 from workable.sandbox import views
+from workable.sandbox.demo import provision_demo
 from workable.sandbox.views import candidate_emails
 
-__all__ = ["candidate_emails", "urlpatterns"]
+# What the sandbox's shell asks of every provider's sandbox (sandbox.providers).
+__all__ = ["candidate_emails", "provision_demo", "urlpatterns"]
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -178,9 +178,13 @@ def candidate(request: HttpRequest, subdomain: str, candidate_id: str) -> HttpRe
         tests = recruiter.list_tests(record, platform, token=token)
     except PlatformRefused as error:
         problem = str(error)
+    job = record["jobs"].get(person["job_shortcode"], {})
+    # The assessment named like the candidate's job is the one a recruiter means, most likely.
+    likely = next((test.id for test in tests if test.name == job.get("title")), None)
     form = SendAssessmentForm(
         request.POST if request.method == "POST" else None,
         tests=[(test.id, test.name) for test in tests],
+        initial={"test": likely},
     )
     if request.method == "POST" and form.is_valid():
         chosen = next(test for test in tests if test.id == form.cleaned_data["test"])
@@ -195,14 +199,13 @@ def candidate(request: HttpRequest, subdomain: str, candidate_id: str) -> HttpRe
         return HttpResponseRedirect(
             reverse("sandbox:workable:candidate", args=[subdomain, candidate_id])
         )
-    jobs = record["jobs"]
     return render_page(
         request,
         "workable/sandbox/candidate.html",
         {
             "account": record,
             "candidate": person,
-            "job": jobs.get(person["job_shortcode"], {}),
+            "job": job,
             "form": form,
             "problem": problem,
             "timeline": list(reversed(person["timeline"])),

@@ -164,6 +164,15 @@ class Command(BaseCommand):
             help="How long report links keep working (1-3650); unchanged if left out.",
         )
 
+        sandbox = add(
+            "sandbox",
+            "Connect the integration to the built-in sandbox ATS, which it then alone calls, or "
+            "back to the real ATS.",
+        )
+        switch = sandbox.add_mutually_exclusive_group(required=True)
+        switch.add_argument("--on", action="store_true", help="Send every call to the sandbox.")
+        switch.add_argument("--off", action="store_true", help="Send calls to the real ATS.")
+
         add("enable", "Enable the integration if every check passes; otherwise name each problem.")
         add("disable", "Disable the integration.")
         add("rotate-token", "Mint a new ATS to Harver token; the previous one stops working.")
@@ -179,6 +188,7 @@ class Command(BaseCommand):
             "enable": self.enable,
             "disable": self.disable,
             "rotate-token": self.rotate_token,
+            "sandbox": self.sandbox,
         }
         try:
             with history.command_line_actor():
@@ -229,6 +239,7 @@ class Command(BaseCommand):
             "ats": integration.provider,
             "pattern": integration.pattern,
             "enabled": integration.is_enabled,
+            "sandbox": integration.is_sandbox,
             "setup_state": integration.setup_state,
             "last_error": integration.last_error or None,
             "last_error_at": _date(integration.last_error_at),
@@ -354,6 +365,19 @@ class Command(BaseCommand):
             [f"Disabled integration {integration.pk}: {integration}."],
         )
 
+    def sandbox(self, options: Options) -> None:
+        integration = services.set_sandbox(self.integration(options), on=bool(options["on"]))
+        where = (
+            "the sandbox ATS"
+            if integration.is_sandbox
+            else f"the real {integration.get_provider_display()}"
+        )
+        self.emit(
+            options,
+            {"id": integration.pk, "sandbox": integration.is_sandbox},
+            [f"Integration {integration.pk} now calls {where} only."],
+        )
+
     def rotate_token(self, options: Options) -> None:
         integration = self.integration(options)
         token = services.rotate_inbound_token(integration)
@@ -469,6 +493,7 @@ def _show_lines(
         f"Integration {integration.pk}: {integration}",
         f"  account: {integration.account_id} ({integration.account.name})",
         f"  enabled: {_yes(integration.is_enabled)}",
+        f"  sandbox: {_yes(integration.is_sandbox)}",
         f"  pattern: {integration.get_pattern_display()}",
         f"  set-up: {integration.get_setup_state_display()}",
         f"  last error: {last_error}",
