@@ -74,11 +74,16 @@ def platform_env(var_dir: Path, **overrides: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], *, workers: int = 2, threads: int = 1, project: Path = PROJECT
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    project: Path = PROJECT,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """A gunicorn serving the platform (this checkout's code, or `project`'s); yields its base
-    URL once /healthz answers."""
-    port = free_port()
+    """A gunicorn serving the platform (this checkout's code, or `project`'s) on `port` (or a
+    free one); yields its base URL once /healthz answers."""
+    port = port or free_port()
     process = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
