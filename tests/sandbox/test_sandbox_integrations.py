@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from django.core.checks.registry import registry
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
+from integrations import services
 from integrations.http import WaitingBudget
 from integrations.models import AtsCredential, Integration
 from integrations.ratelimit import limiter_key
@@ -127,3 +130,19 @@ def test_the_sandbox_switch_needs_on_or_off() -> None:
     integration = enabled_integration()
     with pytest.raises(CommandError):
         call_command("integrations", "sandbox", str(integration.pk), stderr=io.StringIO())
+
+
+def test_the_admin_marks_a_sandbox_integration(admin_client: Client) -> None:
+    integration = enabled_integration()
+    services.set_sandbox(integration, on=True)
+    overview = reverse("admin:integrations_integration_overview", args=[integration.pk])
+    assert "Sandbox integration: every call goes to the built-in sandbox" in (
+        admin_client.get(overview).content.decode()
+    )
+    listing = admin_client.get(reverse("admin:integrations_integration_changelist"))
+    assert "column-is_sandbox" in listing.content.decode()
+    assert integration.account.name in listing.content.decode()
+    filtered = admin_client.get(
+        reverse("admin:integrations_integration_changelist"), {"is_sandbox__exact": "0"}
+    )
+    assert integration.account.name not in filtered.content.decode()
