@@ -409,6 +409,8 @@ LOGGING = {
             for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")
         },
         "django.request": {"filters": ["issued_tokens"]},
+        # django-axes announces its version at INFO in every process it starts in.
+        "axes.apps": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -169,6 +169,7 @@ def test_it_runs_web_worker_and_scheduler_on_the_embedded_default(tmp_path):
 
     noise = [line for line in output.within(QUIET_SECONDS) if NOISE.search(line)]
     assert noise == [], "\n".join(noise)
+    assert "AXES: BEGIN" not in output.text()  # no library's start-up banner in every process
     assert (tmp_path / "var" / "db.sqlite3").is_file()
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
     written = (tmp_path / ".env").read_text()
