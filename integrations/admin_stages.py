@@ -80,6 +80,18 @@ def pickers(integration: Integration) -> Pickers:
     return found
 
 
+def job_name(integration: Integration, job_id: str) -> str:
+    """The ATS's name of a mapped job, kept so the mapping still reads well when the ATS
+    cannot list its jobs; blank when it cannot be listed now."""
+    if not job_id.strip():
+        return ""
+    try:
+        jobs = dict(integration.provider_impl.stage_options(integration).jobs)
+    except DeliveryError:
+        return ""
+    return jobs.get(job_id.strip(), "")
+
+
 def context(integration: Integration, bound: StageMappingForm | None = None) -> dict[str, Any]:
     found = pickers(integration)
     provider = integration.provider_impl

@@ -667,11 +667,13 @@ class IntegrationScreensMixin(_IntegrationAdminBase):
         form.fields["job_id"] = django_forms.CharField(max_length=64, required=False)
 
         def save() -> str:
+            job_id = form.cleaned_data["job_id"]
             mapping = stages.map_stage(
                 integration,
                 assessment=form.cleaned_data["assessment"],
                 stage_name=form.cleaned_data["stage_name"],
-                job_id=form.cleaned_data["job_id"],
+                job_id=job_id,
+                job_name=admin_stages.job_name(integration, job_id),
             )
             return f"The stage mapping {mapping} was saved."
 

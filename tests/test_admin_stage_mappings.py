@@ -49,9 +49,10 @@ def test_a_stage_mapping_is_added_and_removed(admin_client, staged, assessments)
     )
     assert added.status_code == 302
     mapping = StageMapping.objects.get()
-    assert (mapping.stage_name, mapping.job_id, mapping.assessment) == (
+    assert (mapping.stage_name, mapping.job_id, mapping.job_name, mapping.assessment) == (
         "harver assessment",
         "3485",
+        "Designer",
         assessments[1],
     )
     page = unescape(admin_client.get(added["Location"]).content.decode())
@@ -124,3 +125,19 @@ def test_an_enabled_integration_says_what_makes_it_invite(admin_client, staged, 
     assert "an application entering a mapped Stage ATS stage invites its candidate" in by_stage
     assert "can list Harver assessments" not in by_stage
     assert "can list Harver assessments and invite candidates" in by_call
+
+
+def test_a_job_mapped_while_the_ats_cannot_list_jobs_is_saved_without_its_name(
+    admin_client, staged, stage_provider, assessments, monkeypatch
+):
+    def stages_unreachable(integration):
+        raise TransientError("the stages are not there.")
+
+    monkeypatch.setattr(stage_provider, "stage_options", stages_unreachable)
+    added = admin_client.post(
+        integration_url("stages", staged, ASSESSMENTS_TAB),
+        {"stage_name": "Assessment", "job_id": "3485", "assessment": assessments[0].pk},
+    )
+
+    assert added.status_code == 302
+    assert StageMapping.objects.values_list("job_id", "job_name").get() == ("3485", "")
