@@ -33,6 +33,13 @@ class IntegrationQuerySet(models.QuerySet["Integration"]):
         return self.filter(account__in=Account.objects.visible_to(user))
 
 
+class PauseCause(models.TextChoices):
+    """Why an integration's deliveries wait (`Integration.deliveries_paused_at`)."""
+
+    CREDENTIALS_REFUSED = "credentials_refused", "The ATS refused the credentials (HTTP 401)"
+    ROTATING = "rotating", "The credentials are being replaced"
+
+
 class Integration(models.Model):
     class SetupState(models.TextChoices):
         PENDING = "pending", "Waiting to start"
@@ -69,6 +76,30 @@ class Integration(models.Model):
     )
     last_error = models.TextField(blank=True, help_text="The last problem talking to the ATS.")
     last_error_at = models.DateTimeField(null=True, blank=True)
+    deliveries_paused_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "Set while the deliveries wait (the ATS refused the credentials, or they are being "
+            "replaced): nothing is sent, nothing fails, no retry is used up."
+        ),
+    )
+    pause_cause = models.CharField(
+        max_length=40, choices=PauseCause.choices, blank=True, editable=False
+    )
+    paused_reason = models.TextField(
+        blank=True, editable=False, help_text="Why the deliveries wait, in plain words."
+    )
+    go_live_checked_at = models.DateTimeField(
+        "last go-live check", null=True, blank=True, editable=False
+    )
+    go_live_report = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The last go-live check: {'ok': bool, 'live': bool, 'steps': [...], ...}.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +115,10 @@ class Integration(models.Model):
     @property
     def provider_impl(self) -> Provider:
         return get_provider(self.provider)
+
+    @property
+    def deliveries_paused(self) -> bool:
+        return self.deliveries_paused_at is not None
 
 
 # A secret this short keeps even its last four characters to itself.
@@ -548,6 +583,7 @@ class DeliveryAttempt(models.Model):
         PERMANENT = "permanent", "Failed for good"
         INTERRUPTED = "interrupted", "Interrupted (worker lost)"
         DROPPED = "dropped", "Dropped (superseded)"
+        PAUSED = "paused", "Credentials refused (waiting, not a failure)"
 
     FAILURES = (Outcome.TRANSIENT, Outcome.TIMEOUT, Outcome.PERMANENT, Outcome.INTERRUPTED)
 

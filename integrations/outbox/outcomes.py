@@ -15,12 +15,13 @@ class BatchOutcome(Enum):
     WAITING_FOR_OLDER_STATUS = "waiting for an older status"
     POSTPONED = "postponed"
     HELD = "held"
+    PAUSED = "paused (credentials refused)"
     NOT_CLAIMED = "not claimed"
 
     @property
     def ends_the_task(self) -> bool:
         """After this the task takes no further batch of the integration."""
-        return self in {BatchOutcome.POSTPONED, BatchOutcome.HELD}
+        return self in {BatchOutcome.POSTPONED, BatchOutcome.HELD, BatchOutcome.PAUSED}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.models import Delivery, DeliveryAttempt, Integration
+from integrations.models import Delivery, DeliveryAttempt, Integration, PauseCause
+from integrations.outbox import pausing
 from integrations.outbox.publishing import countdown_allowed, doorbell_for, publish
 from integrations.transport import (
     CredentialsUnusable,
@@ -220,6 +221,48 @@ def record_in_one_statement(
         cursor.execute(statement, params)
         row = cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+def record_pause(
+    delivery: Delivery,
+    error: DeliveryError,
+    started_at: datetime.datetime,
+    duration_ms: int,
+    task_id: str,
+) -> None:
+    """The ATS refused the credentials (`pausing.pauses_deliveries`): the delivery waits.
+
+    It goes back to pending as it was (no failure counted, no retry used up, not published: the
+    resume publishes it), its attempt is recorded as `paused`, and the integration is paused.
+    """
+    now = timezone.now()
+    integration = delivery.integration
+    reason = f"{error} Deliveries wait until working credentials are entered."
+    with transaction.atomic():
+        settled = settle(
+            delivery,
+            state=State.PENDING,
+            attempt_count=delivery.attempt_count + 1,
+            last_error=f"Waiting for working credentials: {error}",
+            enqueued_at=None,
+        )
+        if not settled:
+            return
+        new_attempt(
+            delivery,
+            outcome=Outcome.PAUSED,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            exchange=error.exchange,
+            error=str(error),
+            task_id=task_id,
+        ).save()
+        pausing.pause(integration, PauseCause.CREDENTIALS_REFUSED, reason)
+        Integration.objects.filter(pk=integration.pk).update(last_error=reason, last_error_at=now)
+        integration.last_error = reason
+    logger.warning(
+        "Delivery %s (integration %s) waits: credentials refused", delivery.pk, integration.pk
+    )
 
 
 def record_failure(

@@ -2,7 +2,8 @@
 
 The sweeper (`sweep`, run by beat) is what makes the outbox durable: it re-takes deliveries whose
 worker died (lease run out), releases held deliveries of enabled integrations, and publishes
-deliveries that are due but whose task was never published or was lost (broker restarted).
+deliveries that are due but whose task was never published or was lost (broker restarted),
+except those of a paused integration (`outbox.pausing`): `resume` publishes those.
 """
 
 from __future__ import annotations
@@ -43,6 +44,24 @@ def hold(integration: Integration) -> int:
 def release(integration: Integration) -> int:
     """Send an enabled integration's held deliveries (after the caller's transaction commits)."""
     return _requeue(Delivery.objects.filter(integration=integration, state=State.HELD))
+
+
+def resume(integration: Integration) -> int:
+    """End a pause (`outbox.pausing`): the integration's waiting deliveries go, in the order
+    they were written, after the caller's transaction commits. Returns how many wait to go."""
+    with transaction.atomic():
+        resumed = Integration.objects.filter(
+            pk=integration.pk, deliveries_paused_at__isnull=False
+        ).update(deliveries_paused_at=None, pause_cause="", paused_reason="")
+        integration.deliveries_paused_at = None
+        integration.pause_cause = integration.paused_reason = ""
+        if not resumed:
+            return 0
+        waiting = Delivery.objects.filter(integration=integration, state=State.PENDING)
+        count = _requeue(waiting.order_by("pk"))  # the first written goes first
+        history.record(integration, {"deliveries resumed": ("", f"{count} waiting")})
+    logger.info("Integration %s: deliveries resumed (%d waiting)", integration.pk, count)
+    return count
 
 
 def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
@@ -148,7 +167,7 @@ def sweep() -> SweepCounts:
     lookahead = now + datetime.timedelta(seconds=settings.DELIVERY_SWEEP_SECONDS * 1.5)
     requeue_before = now - datetime.timedelta(seconds=settings.DELIVERY_REQUEUE_AFTER_SECONDS)
     due = (
-        Delivery.objects.filter(state=State.PENDING)
+        Delivery.objects.filter(state=State.PENDING, integration__deliveries_paused_at__isnull=True)
         .filter(
             Q(enqueued_at__isnull=True, next_attempt_at__lte=lookahead)
             | Q(enqueued_at__lte=requeue_before, next_attempt_at__lte=requeue_before)

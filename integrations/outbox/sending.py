@@ -17,8 +17,16 @@ from django.utils import timezone
 from integrations.models import Delivery, Integration
 from integrations.outbox.ordering import order_verdict, status_deliveries_of
 from integrations.outbox.outcomes import BatchOutcome
+from integrations.outbox.pausing import pauses_deliveries
 from integrations.outbox.publishing import Doorbell, countdown_allowed, doorbell_for, publish
-from integrations.outbox.recording import Sent, record_failure, record_successes, settle, settle_all
+from integrations.outbox.recording import (
+    Sent,
+    record_failure,
+    record_pause,
+    record_successes,
+    settle,
+    settle_all,
+)
 from integrations.transport import DeliveryError, Exchange, Postponed, TransientError
 
 logger = logging.getLogger(__name__)
@@ -126,15 +134,19 @@ def _send_batch(
     """Send a claimed batch in order; returns each settled delivery's outcome by id.
 
     A delivery postponed by the rate limit postpones the rest of the batch to the same moment
-    (they share its token); at the deadline the rest is released for another task. A failure is
-    recorded at once; successes of idempotent deliveries are recorded together, at the latest
-    with the next note, every RECORD_EVERY, or when the batch ends: a worker lost in between
-    sends them again, which leaves the ATS as it was.
+    (they share its token); one that pauses the integration (credentials refused) hands the
+    rest back unsent, to wait with it; at the deadline the rest is released for another task.
+    A failure is recorded at once; successes of idempotent deliveries are recorded together, at
+    the latest with the next note, every RECORD_EVERY, or when the batch ends: a worker lost in
+    between sends them again, which leaves the ATS as it was.
     """
     integration = batch[0].integration
     if not integration.is_enabled:
         settle_all(batch, state=State.HELD)
         return {delivery.pk: BatchOutcome.HELD for delivery in batch}
+    if integration.deliveries_paused:
+        _release(batch, due=None, doorbell=False)  # the resume publishes them
+        return {delivery.pk: BatchOutcome.PAUSED for delivery in batch}
     statuses = status_deliveries_of(batch)
     outcomes: dict[int, BatchOutcome] = {}
     sent: list[Sent] = []
@@ -155,6 +167,10 @@ def _send_batch(
                     _postpone(delivery, postponed)
                     outcomes[delivery.pk] = BatchOutcome.POSTPONED
                     _release(batch[index + 1 :], due=postponed.until, doorbell=False)
+                    break
+                if result is BatchOutcome.PAUSED:
+                    outcomes[delivery.pk] = result
+                    _release(batch[index + 1 :], due=None, doorbell=False)
                     break
                 if isinstance(result, BatchOutcome):
                     outcomes[delivery.pk] = result
@@ -179,6 +195,9 @@ def _send_one(delivery: Delivery, send: Sender, task_id: str) -> Sent | BatchOut
     except Postponed:
         raise
     except DeliveryError as error:
+        if pauses_deliveries(error):
+            record_pause(delivery, error, started_at, _elapsed_ms(started), task_id)
+            return BatchOutcome.PAUSED
         record_failure(delivery, error, started_at, _elapsed_ms(started), task_id)
         return BatchOutcome.FAILED_ATTEMPT
     except Exception as error:

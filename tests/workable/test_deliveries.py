@@ -294,14 +294,15 @@ def test_it_stops_at_once_on_a_permanent_error(invited):
 
 
 @responses.activate
-@pytest.mark.parametrize("status", [401, 403])
-def test_a_rejected_token_flags_the_integration(invited, status):
+@pytest.mark.parametrize(("status", "state"), [(401, State.PENDING), (403, State.FAILED)])
+def test_a_rejected_token_flags_the_integration(invited, status, state):
+    # a 401 makes the delivery wait (tests/test_pausing.py); a 403 (a scope) fails it
     [pending] = invited.deliveries()
     responses.put(CALLBACK_URL, status=status, json={"error": "Not authorized"})
 
     run(pending)
 
-    assert reload(pending).state == State.FAILED
+    assert reload(pending).state == state
     integration = Integration.objects.get(pk=invited.integration.pk)
     assert integration.last_error.startswith("Workable rejected the credentials")
     assert integration.last_error_at is not None
