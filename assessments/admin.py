@@ -1,16 +1,62 @@
-"""Admin for the assessments an account offers its ATS: competencies, questionnaire, cut-offs."""
+"""Admin for the assessments an account offers its ATS: competencies, questionnaire, cut-offs,
+and the candidate's experience (completion window, reminders, language)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import HttpRequest
 
 from accounts.admin_scope import AccountScopedAdmin, ScopedTabularInline
+from assessments.deadlines import parse_reminder_hours
 from assessments.models import Assessment, Competency, QuestionnaireItem
+
+if TYPE_CHECKING:
+    AssessmentModelForm = forms.ModelForm[Assessment]
+else:
+    AssessmentModelForm = forms.ModelForm
+
+
+class ReminderHoursField(forms.CharField):
+    """The hours before the deadline as the admin types them: "48, 24"."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(hours) for hours in value)
+        return value
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        try:
+            return parse_reminder_hours(str(value or ""))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class AssessmentForm(AssessmentModelForm):
+    reminder_hours_before = ReminderHoursField(
+        label="Reminders (hours before the deadline)",
+        required=False,
+        help_text=Assessment._meta.get_field("reminder_hours_before").help_text,
+    )
+    language = forms.ChoiceField(
+        choices=[],
+        help_text=Assessment._meta.get_field("language").help_text,
+    )
+
+    class Meta:
+        model = Assessment
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        if isinstance(language, forms.ChoiceField):
+            language.choices = list(settings.LANGUAGES)
 
 
 class CompetencyInline(ScopedTabularInline):
@@ -46,21 +92,41 @@ class AssessmentAdmin(AccountScopedAdmin):
         "account",
         "is_active",
         "competency_count",
-        "invitation_lifetime_days",
+        "completion_days",
+        "language",
     )
     list_filter = ("is_active", ("account", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("account",)
     search_fields = ("name", "job_code", "account__name")
-    fields = (
-        "account",
-        "name",
-        "job_code",
-        "is_active",
-        "invitation_lifetime_days",
-        "great_fit_min",
-        "good_fit_min",
-        "created_at",
-        "updated_at",
+    form = AssessmentForm
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "account",
+                    "name",
+                    "job_code",
+                    "is_active",
+                    "great_fit_min",
+                    "good_fit_min",
+                )
+            },
+        ),
+        (
+            "Candidate experience",
+            {
+                "fields": (
+                    "completion_days",
+                    "reminder_hours_before",
+                    "reminder_days_after",
+                    "language",
+                ),
+                "description": "New values apply to invitations sent from now on; an "
+                "invitation's own deadline changes only when it is extended.",
+            },
+        ),
+        (None, {"fields": ("created_at", "updated_at")}),
     )
     readonly_fields = ("created_at", "updated_at")
     inlines = [CompetencyInline, QuestionnaireItemInline]

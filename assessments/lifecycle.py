@@ -95,7 +95,7 @@ def create_candidate_assessment(
         last_name=last_name,
         phone=phone,
         resume_url=resume_url,
-        expires_at=now + datetime.timedelta(days=assessment.invitation_lifetime_days),
+        expires_at=now + datetime.timedelta(days=assessment.completion_days),
     )
     CandidateAssessmentEvent.objects.create(
         candidate_assessment=candidate_assessment,

@@ -7,14 +7,19 @@ answers they give the built-in questionnaire as they go.
 import secrets
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import Account
+from assessments.deadlines import reminder_hours_problem
 
-DEFAULT_INVITATION_LIFETIME_DAYS = 14
+DEFAULT_COMPLETION_DAYS = 7
+MAX_COMPLETION_DAYS = 365
+# The assessment's language until its admin chooses another; one of settings.LANGUAGES.
+DEFAULT_LANGUAGE = "en"
 DEFAULT_GREAT_FIT_MIN = 70
 DEFAULT_GOOD_FIT_MIN = 50
 LIKERT_MIN = 1
@@ -40,10 +45,32 @@ class Assessment(models.Model):
     is_active = models.BooleanField(
         "active", default=True, help_text="Only active assessments are offered to the ATS."
     )
-    invitation_lifetime_days = models.PositiveSmallIntegerField(
-        default=DEFAULT_INVITATION_LIFETIME_DAYS,
-        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    completion_days = models.PositiveSmallIntegerField(
+        "completion window (days)",
+        default=DEFAULT_COMPLETION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_COMPLETION_DAYS)],
         help_text="Days a candidate has to complete the assessment before the invitation expires.",
+    )
+    reminder_hours_before = models.JSONField(
+        "reminders (hours before the deadline)",
+        default=list,
+        blank=True,
+        help_text="A reminder email goes this many hours before each invitation's deadline, "
+        "e.g. 48, 24. Empty: none.",
+    )
+    reminder_days_after = models.PositiveSmallIntegerField(
+        "reminder (days after the invitation)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_COMPLETION_DAYS)],
+        help_text="A reminder email goes this many days after the invitation was sent. "
+        "Empty: none.",
+    )
+    # No `choices`: they would copy settings.LANGUAGES into a migration; `clean` checks it.
+    language = models.CharField(
+        max_length=10,
+        default=DEFAULT_LANGUAGE,
+        help_text="The language of the candidate's pages and emails.",
     )
     great_fit_min = models.PositiveSmallIntegerField(
         "great fit from",
@@ -78,6 +105,17 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.job_code})"
+
+    def clean(self) -> None:
+        problems: dict[str, str] = {}
+        if self.language not in dict(settings.LANGUAGES):
+            known = ", ".join(code for code, _ in settings.LANGUAGES)
+            problems["language"] = f"'{self.language}' is not a language we ship; choose {known}."
+        problem = reminder_hours_problem(self.reminder_hours_before, self.completion_days)
+        if problem:
+            problems["reminder_hours_before"] = problem
+        if problems:
+            raise ValidationError(problems)
 
 
 class Competency(models.Model):
@@ -146,7 +184,7 @@ class CandidateAssessment(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     resume_url = models.URLField(max_length=2000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField("deadline")
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
@@ -160,6 +198,11 @@ class CandidateAssessment(models.Model):
     )
     summary = models.TextField(blank=True)
     duration = models.DurationField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="How often an admin reopened it (re-invited, or extended after it closed).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,6 +245,9 @@ class CandidateLink(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     issued_to = models.CharField(max_length=10, choices=IssuedTo.choices)
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a re-invitation replaced it; it opens nothing since."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,6 +255,34 @@ class CandidateLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link for {self.get_issued_to_display().lower()}"
+
+
+class Reminder(models.Model):
+    """One reminder email owed or sent: the row is the claim that makes it go once.
+
+    `rule` names the assessment's rule ("48h-before", "3d-after") and `due_at` the moment it
+    came due; the unique constraint lets exactly one scheduler claim it, however many run. A
+    new deadline or a new invitation email makes new moments, so their reminders go again.
+    """
+
+    candidate_assessment = models.ForeignKey(
+        CandidateAssessment, on_delete=models.CASCADE, related_name="reminders"
+    )
+    rule = models.CharField(max_length=20)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["candidate_assessment", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate_assessment", "rule", "due_at"], name="reminder_once_per_moment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.rule} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class CandidateAssessmentEvent(models.Model):

@@ -1,18 +1,24 @@
 """Creating assessments with their competencies, for the command line and other entry points.
 
-The catalog's rules (unique job code, competency weights, invitation lifetime) live here once.
+The catalog's rules (unique job code, competency weights, completion window, reminders,
+language) live here once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account
-from assessments.models import DEFAULT_INVITATION_LIFETIME_DAYS, Assessment, Competency
+from assessments.models import (
+    DEFAULT_COMPLETION_DAYS,
+    DEFAULT_LANGUAGE,
+    Assessment,
+    Competency,
+)
 
 DEFAULT_COMPETENCY_WEIGHT = 1
 
@@ -31,6 +37,26 @@ class CompetencySpec:
     weight: int = DEFAULT_COMPETENCY_WEIGHT
 
 
+@dataclass(frozen=True)
+class CandidateExperience:
+    """How long a candidate has, when they are reminded, in which language."""
+
+    completion_days: int = DEFAULT_COMPLETION_DAYS
+    reminder_hours_before: list[int] = field(default_factory=list)
+    reminder_days_after: int | None = None
+    language: str = DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class ExperienceChanges:
+    """What `update_assessment` changes; None leaves a value as it is (0 clears days-after)."""
+
+    completion_days: int | None = None
+    reminder_hours_before: list[int] | None = None
+    reminder_days_after: int | None = None
+    language: str | None = None
+
+
 def _messages(error: ValidationError, prefix: str = "") -> list[str]:
     return [
         f"{prefix}{field}: {message}"
@@ -46,15 +72,19 @@ def create_assessment(
     job_code: str,
     competencies: Sequence[CompetencySpec],
     is_active: bool = True,
-    invitation_lifetime_days: int = DEFAULT_INVITATION_LIFETIME_DAYS,
+    experience: CandidateExperience | None = None,
 ) -> Assessment:
     """Create an assessment and its competencies (in the given order), or refuse naming why."""
+    experience = experience or CandidateExperience()
     assessment = Assessment(
         account=account,
         name=name.strip(),
         job_code=job_code.strip(),
         is_active=is_active,
-        invitation_lifetime_days=invitation_lifetime_days,
+        completion_days=experience.completion_days,
+        reminder_hours_before=experience.reminder_hours_before,
+        reminder_days_after=experience.reminder_days_after,
+        language=experience.language,
     )
     problems: list[str] = []
     if not assessment.name:
@@ -98,3 +128,34 @@ def create_assessment(
             competency.assessment = assessment
             competency.save()
     return assessment
+
+
+def update_assessment(assessment: Assessment, changes: ExperienceChanges) -> list[str]:
+    """Apply `changes` (validated as on creation) and save; returns the names of changed fields.
+
+    New values apply to invitations sent from now on; existing invitations keep their deadline.
+    """
+    requested: dict[str, object] = {
+        "completion_days": changes.completion_days,
+        "reminder_hours_before": changes.reminder_hours_before,
+        "reminder_days_after": changes.reminder_days_after,
+        "language": changes.language,
+    }
+    changed = []
+    for name, value in requested.items():
+        if value is None:
+            continue
+        if name == "reminder_days_after" and value == 0:
+            value = None
+        if getattr(assessment, name) != value:
+            setattr(assessment, name, value)
+            changed.append(name)
+    if not changed:
+        return []
+    try:
+        assessment.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        assessment.refresh_from_db()
+        raise AssessmentError(_messages(error)) from error
+    assessment.save()
+    return changed

@@ -254,7 +254,7 @@ def test_it_refuses_to_move_an_assessment_into_another_account(staff_a, integrat
             "name": assessment.name,
             "job_code": assessment.job_code,
             "is_active": "on",
-            "invitation_lifetime_days": 14,
+            "completion_days": 14,
             "competencies-TOTAL_FORMS": 0,
             "competencies-INITIAL_FORMS": 0,
         },

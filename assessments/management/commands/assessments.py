@@ -1,4 +1,5 @@
-"""`manage.py assessments`: add an account's assessments to the catalog and list them.
+"""`manage.py assessments`: add an account's assessments to the catalog, change how candidates
+take them (completion window, reminders, language), and list them.
 
 Support sets up the catalog before an integration can offer anything to the ATS; scripts read
 `--json` (one object on stdout). Refusals exit non-zero with every problem named on stderr.
@@ -14,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Account
 from assessments import services
-from assessments.models import DEFAULT_INVITATION_LIFETIME_DAYS, Assessment
+from assessments.deadlines import parse_reminder_hours
+from assessments.models import DEFAULT_COMPLETION_DAYS, DEFAULT_LANGUAGE, Assessment
 from harver_integration import history
 from harver_integration.ids import MAX_ID, id_argument
 
@@ -37,6 +39,49 @@ def competency_spec(value: str) -> services.CompetencySpec:
             f"'{value}': the weight after the last colon must be a whole number."
         )
     return services.CompetencySpec(name=name, weight=int(digits))
+
+
+def reminder_hours(value: str) -> list[int]:
+    try:
+        return parse_reminder_hours(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def add_experience_arguments(parser: CommandParser, *, defaults: bool) -> None:
+    """The options of how candidates take the assessment; `update` leaves unset ones alone."""
+    parser.add_argument(
+        "--completion-days",
+        "--invitation-lifetime-days",
+        dest="completion_days",
+        type=int,
+        default=DEFAULT_COMPLETION_DAYS if defaults else None,
+        metavar="N",
+        help="Days a candidate has to finish (1-365"
+        + (", default %(default)s)." if defaults else ")."),
+    )
+    parser.add_argument(
+        "--reminder-hours",
+        type=reminder_hours,
+        default=[] if defaults else None,
+        metavar="H[,H...]",
+        help="Remind the candidate this many hours before the deadline, e.g. 48,24; '' for none.",
+    )
+    parser.add_argument(
+        "--reminder-days-after",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Remind the candidate N days after the invitation email"
+        + ("." if defaults else "; 0 for none."),
+    )
+    parser.add_argument(
+        "--language",
+        default=DEFAULT_LANGUAGE if defaults else None,
+        metavar="CODE",
+        help="Language of the candidate's pages and emails, one of settings.LANGUAGES"
+        + (" (default %(default)s)." if defaults else "."),
+    )
 
 
 class Command(BaseCommand):
@@ -65,14 +110,15 @@ class Command(BaseCommand):
         create.add_argument(
             "--inactive", action="store_true", help="Create it switched off (not offered)."
         )
-        create.add_argument(
-            "--invitation-lifetime-days",
-            type=int,
-            default=DEFAULT_INVITATION_LIFETIME_DAYS,
-            metavar="N",
-            help="Days a candidate has to finish (1-365, default %(default)s).",
-        )
+        add_experience_arguments(create, defaults=True)
         create.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+        update = subcommands.add_parser(
+            "update", help="Change the completion window, reminders or language."
+        )
+        update.add_argument("id", type=id_argument, metavar="ID", help="The assessment's id.")
+        add_experience_arguments(update, defaults=False)
+        update.add_argument("--json", action="store_true", help="Print one JSON object.")
 
         listing = subcommands.add_parser("list", help="List an account's assessments.")
         listing.add_argument(
@@ -81,10 +127,13 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        account = Account.objects.filter(pk=options["account"]).first()
-        if account is None:
-            raise CommandError(f"No account with id {options['account']}.")
         with history.command_line_actor():
+            if options["subcommand"] == "update":
+                self.update_assessment(options)
+                return
+            account = Account.objects.filter(pk=options["account"]).first()
+            if account is None:
+                raise CommandError(f"No account with id {options['account']}.")
             if options["subcommand"] == "create":
                 self.create_assessment(account, options)
             else:
@@ -98,7 +147,12 @@ class Command(BaseCommand):
                 job_code=options["job_code"],
                 competencies=options["competencies"],
                 is_active=not options["inactive"],
-                invitation_lifetime_days=options["invitation_lifetime_days"],
+                experience=services.CandidateExperience(
+                    completion_days=options["completion_days"],
+                    reminder_hours_before=options["reminder_hours"],
+                    reminder_days_after=options["reminder_days_after"],
+                    language=options["language"],
+                ),
             )
         except services.AssessmentError as error:
             raise CommandError("\n".join(error.problems)) from error
@@ -106,6 +160,28 @@ class Command(BaseCommand):
         self.emit(
             options, data, [f"Created assessment {assessment.pk} for {account}.", *_lines(data)]
         )
+
+    def update_assessment(self, options: dict[str, Any]) -> None:
+        assessment = Assessment.objects.filter(pk=options["id"]).first()
+        if assessment is None:
+            raise CommandError(f"No assessment with id {options['id']}.")
+        changes = services.ExperienceChanges(
+            completion_days=options["completion_days"],
+            reminder_hours_before=options["reminder_hours"],
+            reminder_days_after=options["reminder_days_after"],
+            language=options["language"],
+        )
+        try:
+            changed = services.update_assessment(assessment, changes)
+        except services.AssessmentError as error:
+            raise CommandError("\n".join(error.problems)) from error
+        data = _assessment_data(assessment)
+        summary = (
+            f"Updated assessment {assessment.pk}: {', '.join(changed)}."
+            if changed
+            else f"Assessment {assessment.pk} already had these settings; nothing changed."
+        )
+        self.emit(options, {**data, "changed": changed}, [summary, *_lines(data)])
 
     def list_assessments(self, account: Account, options: dict[str, Any]) -> None:
         assessments = Assessment.objects.filter(account=account).prefetch_related("competencies")
@@ -127,7 +203,10 @@ def _assessment_data(assessment: Assessment) -> dict[str, Any]:
         "name": assessment.name,
         "job_code": assessment.job_code,
         "active": assessment.is_active,
-        "invitation_lifetime_days": assessment.invitation_lifetime_days,
+        "completion_days": assessment.completion_days,
+        "reminder_hours_before": assessment.reminder_hours_before,
+        "reminder_days_after": assessment.reminder_days_after,
+        "language": assessment.language,
         "competencies": [
             {"id": competency.pk, "name": competency.name, "weight": competency.weight}
             for competency in assessment.competencies.all()
@@ -141,8 +220,12 @@ def _lines(data: dict[str, Any]) -> list[str]:
         f"{competency['name']} (weight {competency['weight']})"
         for competency in data["competencies"]
     )
+    reminders = [f"{hours} h before the deadline" for hours in data["reminder_hours_before"]]
+    if data["reminder_days_after"]:
+        reminders.append(f"{data['reminder_days_after']} day(s) after the invitation")
     return [
         f"{data['id']}: {data['name']} [{data['job_code']}], {state}, "
-        f"invitations last {data['invitation_lifetime_days']} day(s)",
+        f"{data['completion_days']} day(s) to complete, language {data['language']}",
+        f"    reminders: {', '.join(reminders) or 'none'}",
         f"    competencies: {competencies or 'none'}",
     ]
