@@ -25,7 +25,7 @@ class AccountAdmin(AccountScopedAdmin):
     list_display = ("name", "member_count", "integration_count", "assessment_count", "created_at")
     search_fields = ("name",)
     filter_horizontal = ("members",)
-    fields = ("name", "members", "created_at", "updated_at")
+    fields = ("name", "members", "candidate_data_retention_days", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Account]:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
@@ -29,6 +30,14 @@ class AccountQuerySet(models.QuerySet["Account"]):
         return self.filter(members__pk=user.pk)
 
 
+def validate_retention_days(days: int) -> None:
+    """Within the bounds the platform allows (read when validating, so settings may change)."""
+    low = settings.CANDIDATE_DATA_RETENTION_MIN_DAYS
+    high = settings.CANDIDATE_DATA_RETENTION_MAX_DAYS
+    if not low <= days <= high:
+        raise ValidationError(f"Choose between {low} and {high} days.")
+
+
 class Account(models.Model):
     name = models.CharField(
         "name", max_length=200, help_text="The customer's name, as Harver knows it."
@@ -38,6 +47,14 @@ class Account(models.Model):
         related_name="harver_accounts",
         blank=True,
         help_text="Staff users who may see and configure this account.",
+    )
+    candidate_data_retention_days = models.PositiveSmallIntegerField(
+        "candidate data kept (days)",
+        null=True,
+        blank=True,
+        validators=[validate_retention_days],
+        help_text="Days after an assessment ended that the candidate's personal data is kept, "
+        "then anonymised (scores stay). Blank: the platform's default.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -52,6 +69,12 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def retention_days(self) -> int:
+        """The account's own retention period, or the platform's default."""
+        days = self.candidate_data_retention_days
+        return int(days if days is not None else settings.CANDIDATE_DATA_RETENTION_DAYS)
 
 
 def new_totp_secret() -> str:

@@ -1,5 +1,8 @@
 """Admin for the assessments an account offers its ATS: competencies, questionnaire, cut-offs,
-and the candidate's experience (completion window, reminders, language)."""
+and the candidate's experience (completion window, reminders, language).
+
+Candidates' personal data has its own pages (`assessments.admin_personal_data`).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +16,11 @@ from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import HttpRequest
 
 from accounts.admin_scope import AccountScopedAdmin, ScopedTabularInline
+from assessments.admin_personal_data import PersonalDataRecordAdmin
 from assessments.deadlines import parse_reminder_hours
 from assessments.models import Assessment, Competency, QuestionnaireItem
+
+__all__ = ["AssessmentAdmin", "PersonalDataRecordAdmin"]
 
 if TYPE_CHECKING:
     AssessmentModelForm = forms.ModelForm[Assessment]

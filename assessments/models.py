@@ -203,6 +203,18 @@ class CandidateAssessment(models.Model):
         editable=False,
         help_text="How often an admin reopened it (re-invited, or extended after it closed).",
     )
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the candidate's personal data was removed (retention or erasure).",
+    )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the candidate's data was erased on request; their links then say so.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -380,3 +392,34 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} to {self.item}"
+
+
+class PersonalDataRecord(models.Model):
+    """What was done with candidates' personal data, and by whom: the receipt of each erasure,
+    export and retention run. It names no candidate (an erasure's receipt must not keep what it
+    erased): only counts, the candidate assessments' ids and the actor."""
+
+    class Action(models.TextChoices):
+        ERASURE = "erasure", "Erasure on request"
+        EXPORT = "export", "Export on request"
+        RETENTION = "retention", "Anonymised after the retention period"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="personal_data_records"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.CharField(
+        max_length=254, help_text="Who did it: a staff user, the command line, the scheduler."
+    )
+    candidate_assessment_ids = models.JSONField(default=list, blank=True)
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="What was done, per kind of record: how many rows."
+    )
+    performed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        verbose_name = "personal data record"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.performed_at:%Y-%m-%d %H:%M}"

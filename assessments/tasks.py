@@ -1,9 +1,11 @@
-"""Celery tasks of the Harver side: invitation emails and expiry; they take ids, are idempotent."""
+"""Celery tasks of the Harver side: invitation emails, expiry and data retention; they take ids,
+are idempotent."""
 
 from celery import shared_task
 from django.conf import settings
 
 from assessments import invitations
+from assessments.personal_data import retention
 
 
 @shared_task(
@@ -30,3 +32,8 @@ def send_unsent_invitations() -> int:
 @shared_task
 def expire_invitations() -> int:
     return invitations.expire_due_invitations()
+
+
+@shared_task
+def anonymise_expired_candidate_data() -> int:
+    return retention.anonymise_expired_data()

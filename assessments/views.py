@@ -3,7 +3,7 @@
 Welcome → terms → one questionnaire page per competency (with a progress bar) → review and
 submit → thank you. Plain server-rendered forms, so they work without JavaScript; a small script
 saves each answer the moment it is clicked. Whatever state the link is in (unknown, expired,
-withdrawn, already completed) the candidate gets a page that says so, never an error.
+withdrawn, already completed, erased) the candidate gets a page that says so, never an error.
 """
 
 from __future__ import annotations
@@ -66,6 +66,31 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _erased(request: HttpRequest, candidate_assessment: CandidateAssessment) -> HttpResponse:
+    return render(
+        request,
+        "assessments/candidate/closed.html",
+        {
+            "heading": "This invitation no longer exists",
+            "explanation": "The personal data of this assessment was erased on request, so "
+            "this link no longer opens anything. Please contact "
+            f"{candidate_assessment.account.name} if you have questions.",
+            "company": candidate_assessment.account.name,
+        },
+        status=410,
+    )
+
+
+def _open(request: HttpRequest, token: str) -> CandidateAssessment | HttpResponse:
+    """The candidate assessment the link opens, or the page saying it opens nothing."""
+    candidate_assessment = questionnaire.find(token)
+    if candidate_assessment is None:
+        return _not_found(request)
+    if candidate_assessment.erased_at is not None:
+        return _erased(request, candidate_assessment)
+    return candidate_assessment
+
+
 def _closed(request: HttpRequest, candidate_assessment: CandidateAssessment) -> HttpResponse:
     heading, explanation = CLOSED_PAGES[Status(candidate_assessment.status)]
     return render(
@@ -123,9 +148,9 @@ def _gate(
 def _load(
     request: HttpRequest, token: str, *, needs_terms: bool = True
 ) -> CandidateAssessment | HttpResponse:
-    candidate_assessment = questionnaire.find(token)
-    if candidate_assessment is None:
-        return _not_found(request)
+    candidate_assessment = _open(request, token)
+    if isinstance(candidate_assessment, HttpResponse):
+        return candidate_assessment
     return _gate(request, token, candidate_assessment, needs_terms=needs_terms)
 
 
@@ -171,9 +196,9 @@ def _resume_url(token: str, candidate_assessment: CandidateAssessment) -> str:
 @never_cache
 @require_safe
 def start(request: HttpRequest, token: str) -> HttpResponse:
-    candidate_assessment = questionnaire.find(token)
-    if candidate_assessment is None:
-        return _not_found(request)
+    candidate_assessment = _open(request, token)
+    if isinstance(candidate_assessment, HttpResponse):
+        return candidate_assessment
     # The welcome page shows even before the questionnaire exists, and says so.
     loaded = _gate(request, token, candidate_assessment, needs_terms=False, needs_items=False)
     if isinstance(loaded, HttpResponse):
@@ -346,9 +371,9 @@ def saved(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_safe
 def done(request: HttpRequest, token: str) -> HttpResponse | HttpResponseRedirect:
-    candidate_assessment = questionnaire.find(token)
-    if candidate_assessment is None:
-        return _not_found(request)
+    candidate_assessment = _open(request, token)
+    if isinstance(candidate_assessment, HttpResponse):
+        return candidate_assessment
     if candidate_assessment.status != Status.COMPLETED:
         return redirect(_url("start", token))
     return render(

@@ -38,8 +38,13 @@ def _operating_system_user() -> str:
         return "unknown"
 
 
+def command_line_actor_name() -> str:
+    """How the command line is named as actor: `cli:<OS user>`."""
+    return f"{COMMAND_LINE_ACTOR_PREFIX}{_operating_system_user()}"
+
+
 @contextmanager
 def command_line_actor() -> Iterator[None]:
     """Entries written inside name the command line and its OS user (`cli:<user>`) as actor."""
-    with set_extra_data({"actor_email": f"{COMMAND_LINE_ACTOR_PREFIX}{_operating_system_user()}"}):
+    with set_extra_data({"actor_email": command_line_actor_name()}):
         yield

@@ -180,6 +180,28 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 }
 CELERY_TIMEZONE = "UTC"
 
+# --- Candidate personal data (docs/data-protection.md) ------------------------------------------
+# Days after an assessment ended (completed, expired or withdrawn) that the candidate's personal
+# data is kept; an account may set its own within the bounds. The scheduled job then anonymises
+# it, keeping scores and statistics.
+CANDIDATE_DATA_RETENTION_DAYS = env.int("CANDIDATE_DATA_RETENTION_DAYS", default=180)
+CANDIDATE_DATA_RETENTION_MIN_DAYS = env.int("CANDIDATE_DATA_RETENTION_MIN_DAYS", default=7)
+CANDIDATE_DATA_RETENTION_MAX_DAYS = env.int("CANDIDATE_DATA_RETENTION_MAX_DAYS", default=1825)
+if not (
+    1
+    <= CANDIDATE_DATA_RETENTION_MIN_DAYS
+    <= CANDIDATE_DATA_RETENTION_DAYS
+    <= CANDIDATE_DATA_RETENTION_MAX_DAYS
+):
+    raise ImproperlyConfigured(
+        "Candidate data retention: need 1 <= CANDIDATE_DATA_RETENTION_MIN_DAYS <= "
+        "CANDIDATE_DATA_RETENTION_DAYS <= CANDIDATE_DATA_RETENTION_MAX_DAYS."
+    )
+CELERY_BEAT_SCHEDULE["anonymise-candidate-data"] = {
+    "task": "assessments.tasks.anonymise_expired_candidate_data",
+    "schedule": env.float("CANDIDATE_DATA_RETENTION_SWEEP_SECONDS", default=3600.0),
+}
+
 # --- Secrets at rest --------------------------------------------------------------------------
 # Fernet keys, newest first: the first encrypts, all decrypt (rotate with
 # `manage.py rotate_encryption_keys`).
