@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import Account, StaffTOTPDevice
-from assessments.models import Assessment, Competency
+from assessments.models import Assessment, Competency, PersonalDataRecord
 from assessments.reports import ReportType
 from engine.models import EngineApiKey, EngineEvent
 from harver_integration.crypto import encrypt
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.usefixtures("private_cache")
 
 WORKABLE_TOKEN = "wk-live-4f1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Admins that only show what was recorded: no add or delete pages to open.
-READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery)
+READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery, PersonalDataRecord)
 # Rows the platform writes itself (sign-in attempts, two-factor devices): deleted, never added.
 NO_ADD_MODELS = (AccessAttempt, AccessLog, AccessFailureLog, StaffTOTPDevice)
 OVERVIEW_TABS = [
@@ -97,6 +97,7 @@ def _admin_pages(integration: Integration) -> list[str]:
         integration_url(name, integration)
         for name in ("setup", "setup_status", "rotate", "history")
     ]
+    pages.append(reverse("admin:assessments_personaldatarecord_candidate"))
     return pages
 
 
@@ -869,6 +870,15 @@ def _make_two_factor_devices(count: int, member: User) -> None:
         StaffTOTPDevice.objects.create(user=user, name="Authenticator app")
 
 
+def _make_personal_data_records(count: int, member: User) -> None:
+    account = Account.objects.filter(members=member).first() or factories.AccountFactory.create()
+    account.members.add(member)
+    PersonalDataRecord.objects.bulk_create(
+        PersonalDataRecord(account=account, action="export", actor=member.username)
+        for _ in range(count)
+    )
+
+
 ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     Account: _make_accounts,
     Assessment: _make_assessments,
@@ -883,8 +893,17 @@ ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     AccessLog: _make_access_logs,
     AccessFailureLog: _make_access_failure_logs,
     StaffTOTPDevice: _make_two_factor_devices,
+    PersonalDataRecord: _make_personal_data_records,
 }
-SCOPED_MODELS = [Account, Assessment, Integration, EngineApiKey, EngineEvent, Delivery]
+SCOPED_MODELS = [
+    Account,
+    Assessment,
+    Integration,
+    EngineApiKey,
+    EngineEvent,
+    Delivery,
+    PersonalDataRecord,
+]
 
 
 def test_it_knows_how_to_fill_every_list_page():
