@@ -5,6 +5,11 @@ must create the deliveries owed to the ATS in the same database transaction. Who
 ATS something registers one listener with `register_status_listener` (the integrations app does,
 in `IntegrationsConfig.ready`). `record_status` and `create_candidate_assessment` call every
 listener inside their transaction, so a change and its consequences commit or roll back together.
+
+Statuses only move forward, with one exception an admin makes on purpose: `reopen` puts a closed
+or live invitation back to `pending` (a re-invitation, or a deadline extended after it expired).
+Each reopening starts a new round, and a status's rank (`status_rank`) counts the rounds, so a
+delivery of the new round's `pending` outranks the old round's `expired` and reaches the ATS.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ STATUS_RANK = {
     Status.REJECTED: 2,
 }
 TERMINAL_STATUSES = frozenset({Status.COMPLETED, Status.EXPIRED, Status.REJECTED})
+# Ranks one round of an invitation spans: pending, started, and one final status.
+RANKS_PER_ROUND = max(STATUS_RANK.values()) + 1
+
+
+def status_rank(candidate_assessment: CandidateAssessment, status: str) -> int:
+    """The order of `status` among everything this invitation told its ATS, all rounds long."""
+    return STATUS_RANK[Status(status)] + RANKS_PER_ROUND * candidate_assessment.reopen_count
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,59 @@ def record_status(
             previous=previous,
             current=status,
             source=source,
+        )
+        _notify(change)
+    return change
+
+
+def reopen(
+    candidate_assessment_id: int,
+    *,
+    source: str,
+    expires_at: datetime.datetime,
+    resend_invitation: bool,
+) -> StatusChange | None:
+    """Give an invitation a new round: `pending` again until `expires_at`; never a completed one.
+
+    A closed (expired or withdrawn) one becomes `pending`, and the candidate accepts the terms
+    again (their saved answers stay). A live one keeps its status and progress: only its
+    deadline changes, and None is returned (the ATS hears nothing new). `resend_invitation`
+    clears the invitation email's sending so that it goes again.
+    Raises StatusTransitionError for a completed assessment, or when a listener refuses.
+    """
+    with transaction.atomic():
+        candidate_assessment = (
+            CandidateAssessment.objects.select_for_update()
+            .select_related("assessment", "account")
+            .get(pk=candidate_assessment_id)
+        )
+        previous = Status(candidate_assessment.status)
+        if previous == Status.COMPLETED:
+            raise StatusTransitionError("The assessment is completed; it cannot be reopened.")
+        candidate_assessment.expires_at = expires_at
+        if resend_invitation:
+            candidate_assessment.invitation_sent_at = None
+        if previous not in TERMINAL_STATUSES:
+            candidate_assessment.save()
+            return None
+        candidate_assessment.status = Status.PENDING
+        candidate_assessment.reopen_count += 1
+        candidate_assessment.started_at = None
+        candidate_assessment.terms_accepted_at = None
+        candidate_assessment.save()
+        now = timezone.now()
+        CandidateAssessmentEvent.objects.create(
+            candidate_assessment=candidate_assessment,
+            status=Status.PENDING,
+            source=source,
+            occurred_at=now,
+        )
+        change = StatusChange(
+            candidate_assessment=candidate_assessment,
+            previous=previous,
+            current=Status.PENDING,
+            source=source,
+            context={"reopened": True},
         )
         _notify(change)
     return change

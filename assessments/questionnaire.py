@@ -53,8 +53,8 @@ class QuestionPage:
     items: list[QuestionnaireItem]
 
 
-def find(token: str) -> CandidateAssessment | None:
-    """The candidate assessment a personal link's token opens, found by the token's hash."""
+def find_link(token: str) -> CandidateLink | None:
+    """The link a personal token is, found by the token's hash; it may have been replaced."""
     link = (
         CandidateLink.objects.select_related(
             "candidate_assessment__assessment", "candidate_assessment__account"
@@ -63,6 +63,14 @@ def find(token: str) -> CandidateAssessment | None:
         .first()
     )
     if link is None or not hashes_match(token, link.token_hash):
+        return None
+    return link
+
+
+def find(token: str) -> CandidateAssessment | None:
+    """The candidate assessment a personal link opens; None for an unknown or replaced link."""
+    link = find_link(token)
+    if link is None or link.superseded_at is not None:
         return None
     return link.candidate_assessment
 

@@ -2,8 +2,9 @@
 
 Welcome → terms → one questionnaire page per competency (with a progress bar) → review and
 submit → thank you. Plain server-rendered forms, so they work without JavaScript; a small script
-saves each answer the moment it is clicked. Whatever state the link is in (unknown, expired,
-withdrawn, already completed, erased) the candidate gets a page that says so, never an error.
+saves each answer the moment it is clicked. Whatever state the link is in (unknown, replaced by a
+re-invitation, expired, withdrawn, already completed, erased) the candidate gets a page that says
+so, never an error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -81,11 +83,32 @@ def _erased(request: HttpRequest, candidate_assessment: CandidateAssessment) -> 
     )
 
 
+def _replaced(request: HttpRequest, candidate_assessment: CandidateAssessment) -> HttpResponse:
+    company = candidate_assessment.account.name
+    return render(
+        request,
+        "assessments/candidate/closed.html",
+        {
+            "heading": gettext("This link has been replaced"),
+            "explanation": gettext(
+                "%(company)s has sent you a new invitation. Please open the link in the most "
+                "recent email; this one no longer works."
+            )
+            % {"company": company},
+            "company": company,
+        },
+        status=410,
+    )
+
+
 def _open(request: HttpRequest, token: str) -> CandidateAssessment | HttpResponse:
     """The candidate assessment the link opens, or the page saying it opens nothing."""
-    candidate_assessment = questionnaire.find(token)
-    if candidate_assessment is None:
+    link = questionnaire.find_link(token)
+    if link is None:
         return _not_found(request)
+    candidate_assessment = link.candidate_assessment
+    if link.superseded_at is not None:
+        return _replaced(request, candidate_assessment)
     if candidate_assessment.erased_at is not None:
         return _erased(request, candidate_assessment)
     return candidate_assessment

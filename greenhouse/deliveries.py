@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
-from assessments.lifecycle import STATUS_RANK, StatusChange
+from assessments.lifecycle import StatusChange, status_rank
 from assessments.models import CandidateAssessment
 from greenhouse import connection, notes
 from greenhouse.client import GreenhouseClient
@@ -100,7 +100,7 @@ def status_delivery(
             "record_id": invitation.refs.get(f"{field_id.level}_id", ""),
             "fields": [{"name_key": field_id.name_key, "value": word}],
         },
-        rank=STATUS_RANK[Status(status)],
+        rank=status_rank(candidate_assessment, status),
     )
 
 

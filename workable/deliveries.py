@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Case, Value, When
 
-from assessments.lifecycle import STATUS_RANK, StatusChange
+from assessments.lifecycle import StatusChange, status_rank
 from assessments.models import CandidateAssessment
 from harver_integration.crypto import SecretDecryptionError
 from integrations.http import RateBudget
@@ -142,7 +142,7 @@ def status_delivery(
         label=f"Status {status}",
         url=invitation.refs["callback_url"],
         payload=body,
-        rank=STATUS_RANK[Status(status)],
+        rank=status_rank(candidate_assessment, status),
     )
 
 

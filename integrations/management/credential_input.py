@@ -10,7 +10,6 @@ says only whether each is set, its hint, and whether a key can read it.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import getpass
 import json
@@ -20,6 +19,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from harver_integration.dates import iso_date
 from integrations import registry, services
 from integrations.models import AtsCredential
 from integrations.provider_types import CredentialField
@@ -29,15 +29,6 @@ from integrations.providers import Provider, get_provider
 CORE_FLAGS = ("--from-json", "--expires", "--clear-expires", "--json")
 EXPIRES_ON = "expires_on"
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
-
-
-def iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not a date in the form YYYY-MM-DD."
-        ) from None
 
 
 def _dest(flag: str) -> str:

@@ -1,7 +1,8 @@
 """`manage.py candidates`: what support does for one candidate of one account, found by email.
 
 Every subcommand takes `--email` and `--account` (the account's id or its exact name), names
-what it did, and exits non-zero naming the problem when it cannot.
+what it did, and exits non-zero naming the problem when it cannot. `reinvite` and `extend` live
+in `assessments.candidate_commands.invitations`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Account
+from assessments.candidate_commands import invitations
 from assessments.personal_data import rights
 from harver_integration import history
 from harver_integration.ids import parse_id
@@ -31,22 +33,29 @@ def account_named(reference: str) -> Account:
 
 
 class Command(BaseCommand):
-    help = "Export or erase one candidate's personal data."
+    help = "Export or erase one candidate's personal data; re-invite them or extend a deadline."
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
         for name, description in (
             ("export", "Print everything held about the candidate as JSON on stdout."),
             ("erase", "Erase everything personal about the candidate; print the receipt."),
+            *invitations.HELP.items(),
         ):
             subcommand = subcommands.add_parser(name, help=description)
             subcommand.add_argument("--email", required=True, help="The candidate's email.")
             subcommand.add_argument(
                 "--account", required=True, metavar="ACCOUNT", help="The account's id or name."
             )
+            if name in invitations.HELP:
+                invitations.add_arguments(name, subcommand)
 
     def handle(self, *args: Any, **options: Any) -> None:
         account = account_named(options["account"])
+        if options["subcommand"] in invitations.HELP:
+            with history.command_line_actor():
+                invitations.run(options["subcommand"], self, account, options)
+            return
         handler = getattr(self, f"handle_{options['subcommand']}")
         with history.command_line_actor():
             try:
