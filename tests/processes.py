@@ -72,6 +72,19 @@ def platform_env(var_dir: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
+def manage(env: dict[str, str], *arguments: str) -> str:
+    """`manage.py` run as a separate process with `env`; its stdout (it must succeed)."""
+    return subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *arguments],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=180,
+    ).stdout
+
+
 @contextlib.contextmanager
 def gunicorn(
     env: dict[str, str],
@@ -80,10 +93,12 @@ def gunicorn(
     threads: int = 1,
     project: Path = PROJECT,
     port: int | None = None,
+    log_path: Path | None = None,
 ) -> Iterator[str]:
     """A gunicorn serving the platform (this checkout's code, or `project`'s) on `port` (or a
-    free one); yields its base URL once /healthz answers."""
+    free one); yields its base URL once /healthz answers. Its log goes to `log_path` if given."""
     port = port or free_port()
+    log = log_path.open("ab") if log_path is not None else None
     process = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
@@ -98,7 +113,7 @@ def gunicorn(
         cwd=project,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log if log is not None else subprocess.PIPE,
         start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -116,6 +131,8 @@ def gunicorn(
         yield base_url
     finally:
         _stop(process)
+        if log is not None:
+            log.close()
 
 
 @contextlib.contextmanager

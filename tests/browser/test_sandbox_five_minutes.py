@@ -13,7 +13,6 @@ ones in docs/screenshots that the README and docs/sandbox.md show.
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from assessments.models import CandidateAssessment
 from integrations.models import Integration
 from tests.browser.conftest import TIMEOUT_MS
-from tests.processes import PROJECT, VENV_BIN, celery_worker, free_port, gunicorn, platform_env
+from tests.processes import celery_worker, free_port, gunicorn, manage, platform_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,18 +34,6 @@ DELIVERY_SECONDS = 60.0  # how long a delivery may take to show on the sandbox's
 
 def shoot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"sandbox-{name}.png"), full_page=True)
-
-
-def manage(env: dict[str, str], *arguments: str) -> str:
-    return subprocess.run(
-        [str(VENV_BIN / "python"), "manage.py", *arguments],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=180,
-    ).stdout
 
 
 def load_demo(env: dict[str, str]) -> tuple[str, str]:
