@@ -13,6 +13,8 @@ Decisions:
   working, and the new date shows on their pages); extending an expired one reopens it.
 - Re-inviting mints a fresh link and emails it, with a new deadline one completion window from
   now; every earlier link of that candidate then opens a page saying it was replaced (410).
+- Neither applies to an invitation whose personal data was erased or anonymised (there is no
+  one left to write to).
 - Neither applies to a completed assessment, and extending does not reopen a withdrawn one
   (withdrawing is the ATS's or an admin's decision; a re-invitation overrides it on purpose).
 """
@@ -35,6 +37,7 @@ from harver_integration.queueing import publish_after_commit
 Status = CandidateAssessment.Status
 ADMIN_SOURCE = "admin"
 LIVE_STATUSES = (Status.PENDING, Status.STARTED)
+ANONYMISED = "its candidate's personal data was erased or anonymised."
 
 
 class ActionError(Exception):
@@ -93,7 +96,9 @@ def extend(candidates: Iterable[CandidateAssessment], until: datetime.date) -> O
     expired: list[CandidateAssessment] = []
     for candidate_assessment in candidates:
         status = candidate_assessment.status
-        if status == Status.COMPLETED:
+        if candidate_assessment.anonymised_at is not None:
+            outcome.refused.append((candidate_assessment, ANONYMISED))
+        elif status == Status.COMPLETED:
             outcome.refused.append((candidate_assessment, "it is completed."))
         elif status == Status.REJECTED:
             outcome.refused.append(
@@ -136,7 +141,9 @@ def reinvite(candidates: Iterable[CandidateAssessment]) -> Outcome:
     outcome = Outcome()
     accepted: list[CandidateAssessment] = []
     for candidate_assessment in candidates:
-        if candidate_assessment.status == Status.COMPLETED:
+        if candidate_assessment.anonymised_at is not None:
+            outcome.refused.append((candidate_assessment, ANONYMISED))
+        elif candidate_assessment.status == Status.COMPLETED:
             outcome.refused.append((candidate_assessment, "it is completed."))
         else:
             accepted.append(candidate_assessment)

@@ -3,9 +3,13 @@ dead with a clear page, their unsent deliveries cancelled, a receipt; other cand
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
+from assessments import candidate_actions
 from assessments.models import Answer, CandidateAssessment, CandidateLink, PersonalDataRecord
 from assessments.personal_data import rights
 from harver_integration.tokens import hash_token
@@ -121,3 +125,20 @@ def test_erasing_an_unknown_or_already_erased_email_names_the_problem():
     with pytest.raises(rights.NoPersonalData):
         rights.erase_candidate(known.account, "", actor="cli:support")
     assert PersonalDataRecord.objects.count() == 1
+
+
+def test_an_erased_invitation_cannot_be_reinvited_or_extended():
+    known = known_candidate(ZEPHYRINE)
+    live = known.invite(BARTHOLOMEW)
+    rights.erase_candidate(known.account, BARTHOLOMEW.email, actor="cli:support")
+    live.refresh_from_db()
+
+    for outcome in (
+        candidate_actions.reinvite([live]),
+        candidate_actions.extend([live], timezone.localdate() + datetime.timedelta(days=3)),
+    ):
+        assert outcome.done == []
+        assert outcome.refused == [
+            (live, "its candidate's personal data was erased or anonymised.")
+        ]
+    assert CandidateAssessment.objects.get(pk=live.pk).status == "rejected"
