@@ -1,10 +1,10 @@
-"""Celery tasks of the Harver side: invitation emails, expiry and data retention; they take ids,
-are idempotent."""
+"""Celery tasks of the Harver side: invitation emails, reminders, expiry and data retention; they
+take ids, are idempotent."""
 
 from celery import shared_task
 from django.conf import settings
 
-from assessments import invitations
+from assessments import invitations, reminders
 from assessments.personal_data import retention
 
 
@@ -27,6 +27,11 @@ def send_unsent_invitations() -> int:
     for candidate_assessment_id in ids:
         send_invitation_email.delay(candidate_assessment_id)
     return len(ids)
+
+
+@shared_task
+def send_reminders() -> int:
+    return reminders.send_due_reminders()
 
 
 @shared_task

@@ -177,7 +177,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "assessments.tasks.expire_invitations",
         "schedule": env.float("EXPIRY_SWEEP_SECONDS", default=300.0),
     },
+    "send-reminders": {
+        "task": "assessments.tasks.send_reminders",
+        "schedule": env.float("REMINDER_SWEEP_SECONDS", default=300.0),
+    },
 }
+# At most this many reminder emails per scheduler run; the rest go on the next run.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 CELERY_TIMEZONE = "UTC"
 
 # --- Candidate personal data (docs/data-protection.md) ------------------------------------------
