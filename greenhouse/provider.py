@@ -18,7 +18,13 @@ from greenhouse.unconfirmed import NOTE_VISIBILITIES, SCOPES, STAGE_CHANGE_EVENT
 from harver_integration.ids import parse_id
 from integrations.inbound_events import EventOutcome
 from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
-from integrations.provider_types import CredentialCheck, CredentialField, Pattern, StageOptions
+from integrations.provider_types import (
+    CredentialCheck,
+    CredentialField,
+    InboundProbe,
+    Pattern,
+    StageOptions,
+)
 from integrations.providers import Provider
 
 WEBHOOKS_PATH = "webhooks"
@@ -147,6 +153,28 @@ class GreenhouseProvider(Provider):
         "give an access token, that the acting user is an active Site Admin, that the reads "
         "are allowed, and which custom fields can hold Harver's values."
     )
+
+    no_live_check_reason = (
+        "Greenhouse has no live go-live check: Harver invites only when a recruiter moves an "
+        "application into a mapped stage, which no API call of Harver's can do, and Harvest "
+        "cannot delete a test candidate. Run the dry run; it shows exactly what the first real "
+        "completed result will send."
+    )
+
+    def go_live_sample_refs(self, integration: Integration) -> dict[str, str]:
+        stage = integration.stage_mappings.order_by("stage_key", "job_id").first()
+        return {
+            "application_id": "0",
+            "candidate_id": "0",
+            "job_id": stage.job_id if stage else "",
+            "job_name": (stage.job_name if stage else "") or "Harver go-live check",
+            "stage_id": "",
+            "stage_name": stage.stage_name if stage else "",
+        }
+
+    def inbound_probe(self, wrong_token: str) -> InboundProbe:
+        # The token is in the web hook URL: one that names no integration is a 404.
+        return InboundProbe("POST", f"{WEBHOOKS_PATH}/{wrong_token}", {}, 404)
 
     def webhook_url(self, inbound_token: str) -> str:
         return f"{self.inbound_base_url()}/{WEBHOOKS_PATH}/{inbound_token}"

@@ -19,7 +19,7 @@ from greenhouse.client import GreenhouseClient, token_url
 from greenhouse.fields import WRITABLE_VALUE_TYPES, Level, parse_field_id
 from integrations.http import loggable_url
 from integrations.models import AssessmentFieldMapping, AtsCredential, InboundEvent, Integration
-from integrations.provider_types import CredentialCheck
+from integrations.provider_types import CheckTopic, CredentialCheck, TopicProblems
 from integrations.transport import DeliveryError, PermanentError, TransientError
 
 SCOPE_ADVICE = (
@@ -29,7 +29,12 @@ SCOPE_ADVICE = (
 
 
 class _Stop(Exception):
-    """A problem after which asking Greenhouse anything more is pointless."""
+    """A problem after which asking Greenhouse anything more is pointless, and what it is about
+    (the acting user, unless the token endpoint refused the credentials)."""
+
+    def __init__(self, message: str, topic: CheckTopic = CheckTopic.NOTE_AUTHOR) -> None:
+        super().__init__(message)
+        self.topic = topic
 
 
 def _from_token_endpoint(error: DeliveryError) -> bool:
@@ -64,7 +69,7 @@ def _acting_user(client: GreenhouseClient, user_id: str) -> dict[str, Any]:
         found = client.users([user_id])
     except PermanentError as error:
         if _from_token_endpoint(error):
-            raise _Stop(_token_problem(error)) from None
+            raise _Stop(_token_problem(error), CheckTopic.CREDENTIALS) from None
         if error.exchange.http_status == 403:
             raise _Stop(
                 f"Greenhouse refused to list users (HTTP 403): the acting user {user_id} is not "
@@ -152,8 +157,14 @@ def check(integration: Integration) -> CredentialCheck:
     try:
         found = connection.credentials(integration)
     except PermanentError as error:
-        return CredentialCheck(problems=[str(error)], findings=[], members=[])
-    problems: list[str] = []
+        return CredentialCheck(
+            problems=[str(error)],
+            findings=[],
+            members=[],
+            topic_problems={CheckTopic.CREDENTIALS: [str(error)]},
+        )
+    problems = TopicProblems()
+    confirmed: dict[str, str] = {}
     findings: list[str] = []
     scopes: dict[str, str] = {}
     members: list[tuple[str, str]] = []
@@ -161,17 +172,24 @@ def check(integration: Integration) -> CredentialCheck:
     try:
         with connection.open_client(found, interactive=True) as client:
             acting_user = _acting_user(client, found.user_id)
+            label = _user_label(acting_user)
             findings.append(
-                f"Greenhouse gave an access token acting as {_user_label(acting_user)}, user "
+                f"Greenhouse gave an access token acting as {label}, user "
                 f"{found.user_id}, an active Site Admin."
+            )
+            confirmed[CheckTopic.CREDENTIALS] = "Greenhouse gave an access token."
+            confirmed[CheckTopic.NOTE_AUTHOR] = (
+                f"Notes and values are written as {label}, user {found.user_id}, an active "
+                "Site Admin."
             )
             scopes["harvest:users:list"] = "verified"
             reads: list[tuple[str, Callable[[], object]]] = [
                 ("harvest:jobs:list", lambda: client.open_jobs(limit=1)),
                 ("harvest:job_interview_stages:list", lambda: client.job_stages(limit=1)),
             ]
+            scope_problems: list[str] = []
             for scope, call in reads:
-                scopes[scope] = _scope(call, scope, problems)
+                scopes[scope] = _scope(call, scope, scope_problems)
             for level in Level:
                 scope = "harvest:custom_fields:list"
                 try:
@@ -181,8 +199,9 @@ def check(integration: Integration) -> CredentialCheck:
                     scopes[scope] = scopes.get(scope) or "verified"
                 except PermanentError as error:
                     scopes[scope] = "missing"
-                    problems.append(_scope_problem(scope, error))
+                    scope_problems.append(_scope_problem(scope, error))
                     break
+            problems.extend(CheckTopic.SCOPES, scope_problems)
             if len(fields) == len(Level):
                 writable = sum(
                     1
@@ -194,22 +213,33 @@ def check(integration: Integration) -> CredentialCheck:
                     f"Greenhouse has {writable} active custom field(s) that can hold a Harver "
                     "value."
                 )
-                problems.extend(_field_problems(integration, fields))
-                problems.extend(_status_field_problems(found.credential, fields))
+                field_problems = _field_problems(integration, fields) + _status_field_problems(
+                    found.credential, fields
+                )
+                problems.extend(CheckTopic.FIELDS, field_problems)
+                if not field_problems:
+                    confirmed[CheckTopic.FIELDS] = (
+                        "Every mapped field is an active Greenhouse custom field that can hold "
+                        "its value."
+                    )
             try:
                 members = [(str(user["id"]), _user_label(user)) for user in client.site_admins()]
                 findings.append(f"Greenhouse lists {len(members)} active Site Admin(s).")
             except (PermanentError, KeyError) as error:
-                problems.append(f"The Site Admins could not be listed: {error}")
+                problems.add(
+                    CheckTopic.NOTE_AUTHOR, f"The Site Admins could not be listed: {error}"
+                )
     except _Stop as stop:
-        problems.append(str(stop))
+        problems.add(stop.topic, str(stop))
     except PermanentError as error:
         if _from_token_endpoint(error):
-            problems.append(_token_problem(error))
+            problems.add(CheckTopic.CREDENTIALS, _token_problem(error))
         else:
-            problems.append(str(error))
+            problems.add(CheckTopic.CREDENTIALS, str(error))
     except TransientError as error:
-        problems.append(f"Greenhouse could not be asked: {error} Try again later.")
+        problems.add(
+            CheckTopic.CREDENTIALS, f"Greenhouse could not be asked: {error} Try again later."
+        )
     if scopes:
         previous = (found.credential.verification or {}).get("scopes") or {}
         for scope in unconfirmed.WRITE_SCOPES:
@@ -219,8 +249,20 @@ def check(integration: Integration) -> CredentialCheck:
             + ", ".join(unconfirmed.WRITE_SCOPES)
             + "): proven by the first field or note written."
         )
+        if CheckTopic.SCOPES not in problems.by_topic and len(scopes) > 1:
+            confirmed[CheckTopic.SCOPES] = (
+                "The credential has every read scope the platform uses; the write scopes ("
+                + ", ".join(unconfirmed.WRITE_SCOPES)
+                + ") are proven by the first field or note written."
+            )
     findings.append(_last_ping(integration))
-    result = CredentialCheck(problems=problems, findings=findings, members=members)
+    result = CredentialCheck(
+        problems=problems.all,
+        findings=findings,
+        members=members,
+        topic_problems=problems.by_topic,
+        confirmed=confirmed,
+    )
     _remember(found.credential, result, scopes, fields)
     return result
 

@@ -327,6 +327,10 @@ DEFAULT_FROM_EMAIL = env.str(
 
 # --- Platform -------------------------------------------------------------------------------
 PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
+# The go-live check's token check calls PUBLIC_BASE_URL as the ATS would, through the address
+# check: true lets it reach a loopback address (a development machine); a sandbox integration
+# always may.
+GO_LIVE_PROBE_ALLOW_LOOPBACK = env.bool("GO_LIVE_PROBE_ALLOW_LOOPBACK", default=False)
 # The built-in sandbox ATS under /sandbox/ (stand-ins to try the whole flow without an ATS
 # account): off unless set; `check --deploy` warns when it is on.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)

@@ -22,21 +22,62 @@ class Pattern(models.TextChoices):
     ATS_FIRST_INLINE = "ats_first_inline", "ATS First Inline"
 
 
+class CheckTopic(models.TextChoices):
+    """What a credential check asks the ATS about; each is a step of the go-live check."""
+
+    CREDENTIALS = "credentials", "Credentials accepted"
+    SCOPES = "scopes", "Every scope the platform uses"
+    NOTE_AUTHOR = "note_author", "Note author exists and is active"
+    FIELDS = "fields", "Mapped ATS fields exist and can hold their values"
+
+
 @dataclass(frozen=True)
 class CredentialCheck:
     """What asking the ATS about the stored credentials found, for the admin to read.
 
     `findings` are plain sentences (each scope, the members, the fields); `members` are the ATS
-    users (id, label) the provider's `member_field` may be set to.
+    users (id, label) the provider's `member_field` may be set to. `topic_problems` files each
+    problem under the `CheckTopic` it is about, `confirmed` says what a topic that passed was
+    found to be; a topic in neither was not reached (an earlier problem stopped the check).
     """
 
     problems: list[str]
     findings: list[str]
     members: list[tuple[str, str]]
+    topic_problems: dict[str, list[str]] = field(default_factory=dict)
+    confirmed: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class TopicProblems:
+    """Problems collected while checking, each under its topic, in the order found."""
+
+    def __init__(self) -> None:
+        self.by_topic: dict[str, list[str]] = {}
+        self.all: list[str] = []
+
+    def add(self, topic: CheckTopic, problem: str) -> None:
+        self.by_topic.setdefault(topic.value, []).append(problem)
+        self.all.append(problem)
+
+    def extend(self, topic: CheckTopic, problems: list[str]) -> None:
+        for problem in problems:
+            self.add(topic, problem)
+
+
+@dataclass(frozen=True)
+class GoLiveStep:
+    """One step of the go-live check: its name, whether it passed, and a plain sentence saying
+    what was found and, when it failed, what to do. `evidence` is the request and answer of a
+    live step (method and URL, HTTP status), as a delivery attempt records them."""
+
+    name: str
+    ok: bool
+    message: str
+    evidence: dict[str, object] = field(default_factory=dict)
 
 
 def _has_control_character(value: str) -> bool:
@@ -98,3 +139,15 @@ class StageOptions:
 
     stages: list[str] = field(default_factory=list)
     jobs: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InboundProbe:
+    """A request to the provider's inbound endpoints that carries a token (one no integration
+    has) and the status the endpoint refuses it with: the go-live check sends it to the public
+    address, as the ATS would, to see that the endpoint answers from outside and checks tokens."""
+
+    method: str
+    path: str  # below the provider's inbound base URL
+    headers: dict[str, str]
+    refused_status: int

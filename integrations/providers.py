@@ -19,12 +19,15 @@ from integrations.provider_types import (
     RESERVED_FIELD_NAMES,
     CredentialCheck,
     CredentialField,
+    GoLiveStep,
+    InboundProbe,
     Pattern,
     StageOptions,
 )
 
 if TYPE_CHECKING:
     from assessments.lifecycle import StatusChange
+    from integrations.golive_preview import Preview
     from integrations.inbound_events import EventOutcome
     from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
 
@@ -126,6 +129,36 @@ class Provider:
         None when this provider cannot verify; the base provider cannot.
         """
         return None
+
+    # --- The go-live check (`integrations.golive`) ----------------------------------------------
+    # Its credential, scope, note author and field steps are `verify_credentials`'s topics.
+
+    # True for an ATS where `--live` can send a synthetic candidate through the real tenant.
+    offers_live_check: bool = False
+    # Why `--live` is not offered, for an ATS that does not offer it.
+    no_live_check_reason: str = ""
+
+    def go_live_sample_refs(self, integration: Integration) -> dict[str, str]:
+        """The ATS references of the synthetic invitation a dry run completes (rolled back)."""
+        return {}
+
+    def inbound_probe(self, wrong_token: str) -> InboundProbe | None:
+        """The token check the go-live check sends to the public inbound base URL; None when
+        the ATS calls no endpoint of ours."""
+        return None
+
+    def live_check_jobs(self, integration: Integration) -> list[tuple[str, str]]:
+        """The ATS jobs (id, label) a live check may put its test candidate on; may ask the ATS
+        (and raise a `DeliveryError`)."""
+        return []
+
+    def go_live_round_trip(
+        self, integration: Integration, preview: Preview, job: str
+    ) -> list[GoLiveStep]:
+        """`--live`: a synthetic candidate on `job` of the real tenant receives what `preview`
+        shows, is read back and cleaned up; one step per request, with its evidence. Only a
+        provider that `offers_live_check` implements it."""
+        raise NotImplementedError(self.no_live_check_reason or f"{self.label}: no live check.")
 
     def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
         """Record what the ATS is owed for this change; runs inside the change's transaction."""

@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from assessments.lifecycle import StatusChange
-from integrations.models import AtsInvitation, Integration
-from integrations.provider_types import CredentialCheck, CredentialField, Pattern
+from integrations.models import AtsCredential, AtsInvitation, Integration
+from integrations.provider_types import CredentialCheck, CredentialField, InboundProbe, Pattern
 from integrations.providers import Provider
 from workable import deliveries, invitations, verification
+from workable.client import api_base_url
 
 SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 SCOPES = "r_jobs, r_candidates, w_candidates and r_requisitions"
+# Where a dry run's sample status would go: Workable gives each real invitation its own callback.
+SAMPLE_ASSESSMENT_ID = "the-callback-workable-gives-each-invitation"
 
 
 def subdomain_problem(value: str) -> str | None:
@@ -83,6 +86,20 @@ class WorkableProvider(Provider):
         if inbound_token:
             setup.append(("Token", inbound_token))
         return setup
+
+    def go_live_sample_refs(self, integration: Integration) -> dict[str, str]:
+        credential = AtsCredential.objects.filter(integration=integration).first()
+        subdomain = credential.value("subdomain") if credential else ""
+        base = api_base_url(subdomain or "your-subdomain", sandbox=integration.is_sandbox)
+        return invitations.invitation_refs(
+            callback_url=f"{base}/assessments/{SAMPLE_ASSESSMENT_ID}/results",
+            job_shortcode="GOLIVE",
+            job_title="Harver go-live check",
+        )
+
+    def inbound_probe(self, wrong_token: str) -> InboundProbe:
+        # Workable lists the tests first, with the token as a bearer: a wrong one is a 401.
+        return InboundProbe("GET", "tests", {"Authorization": f"Bearer {wrong_token}"}, 401)
 
     def remote_problems(self, integration: Integration) -> list[str]:
         if not settings.WORKABLE_VERIFY_ON_ENABLE:

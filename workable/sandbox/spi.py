@@ -29,6 +29,10 @@ RATE_LIMIT = 10
 RATE_WINDOW_SECONDS = 10.0
 CALLBACK_STATUSES = ("pending", "completed", "expired", "rejected")
 GRADES = ("failed", "passed", "excelled")
+# What a generated token may be granted; the platform asks for all four.
+SCOPES = ("r_jobs", "r_candidates", "w_candidates", "r_requisitions")
+# The scope each listing needs; every write needs w_candidates.
+LISTING_SCOPES = {"jobs": "r_jobs", "candidates": "r_candidates", "requisitions": "r_requisitions"}
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,16 @@ class WorkableSandbox:
 
     # --- Setting accounts up --------------------------------------------------------------------
 
-    def create_account(self, subdomain: str, name: str, *, api_token: str) -> None:
-        """A new account (or the existing one with a new SPI token), with one member and the
-        custom attributes a Harver score can be written to."""
+    def create_account(
+        self,
+        subdomain: str,
+        name: str,
+        *,
+        api_token: str,
+        scopes: tuple[str, ...] = SCOPES,
+    ) -> None:
+        """A new account (or the existing one with a new SPI token and its scopes), with one
+        member and the custom attributes a Harver score can be written to."""
         with self.store.change() as state:
             accounts = state.setdefault("accounts", {})
             account = accounts.setdefault(
@@ -151,6 +162,7 @@ class WorkableSandbox:
                 },
             )
             account["api_token_sha256"] = token_hash(api_token)
+            account["api_token_scopes"] = list(scopes)
 
     def connect_platform(self, subdomain: str, *, base_url: str, token: str) -> None:
         """What a recruiter pastes into Workable's Harver settings: base URL and token (as the
@@ -285,6 +297,9 @@ class WorkableSandbox:
         self, state: State, account: dict[str, Any], request: SandboxRequest, rest: list[str]
     ) -> Answer:
         method = request.method
+        needed = LISTING_SCOPES.get(rest[0], "") if method == "GET" else "w_candidates"
+        if needed and needed not in account.get("api_token_scopes", SCOPES):
+            raise Refused(403, f"The token lacks the {needed} scope.")
         if len(rest) == 1 and method == "GET":
             listing = self._listings(account).get(rest[0])
             if listing is None:

@@ -24,7 +24,7 @@ from assessments.reports import ReportType
 from harver_integration import history
 from harver_integration.ids import id_argument
 from integrations import services, stages
-from integrations.management import credential_input
+from integrations.management import credential_input, go_live_check
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -173,6 +173,7 @@ class Command(BaseCommand):
         switch.add_argument("--on", action="store_true", help="Send every call to the sandbox.")
         switch.add_argument("--off", action="store_true", help="Send calls to the real ATS.")
 
+        go_live_check.add_arguments(add("go-live-check", go_live_check.HELP))
         add("enable", "Enable the integration if every check passes; otherwise name each problem.")
         add("disable", "Disable the integration.")
         add("rotate-token", "Mint a new ATS to Harver token; the previous one stops working.")
@@ -189,6 +190,7 @@ class Command(BaseCommand):
             "disable": self.disable,
             "rotate-token": self.rotate_token,
             "sandbox": self.sandbox,
+            "go-live-check": self.go_live_check,
         }
         try:
             with history.command_line_actor():
@@ -339,6 +341,9 @@ class Command(BaseCommand):
         data = {"id": integration.pk, "reports": _reports_data(report_settings)}
         lines = [f"Updated the reports of integration {integration.pk}.", *_reports_lines(data)]
         self.emit(options, data, lines)
+
+    def go_live_check(self, options: Options) -> None:
+        go_live_check.run(self.integration(options), options, self.stdout)
 
     def enable(self, options: Options) -> None:
         integration = self.integration(options)

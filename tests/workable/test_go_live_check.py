@@ -1,0 +1,363 @@
+"""The go-live check of a Workable integration, against the sandbox's stand-in Workable.
+
+Everything is real HTTP on 127.0.0.1: the platform is served by pytest-django's live server,
+with the sandbox mounted, so the check asks the stand-in Workable (SPI v3) and sends its token
+check to the provider base URL as Workable would. Each failure mode is made in the stand-in or
+in the configuration, and must produce its ✖ with the sentence that says what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from assessments import lifecycle
+from assessments.models import Assessment, CandidateAssessment
+from assessments.reports import ReportType
+from integrations import golive, services
+from integrations.models import Delivery, Integration, ReportSettings
+from tests.factories import AccountFactory, CandidateAssessmentFactory
+from tests.workable.delivery_support import RESULT, configure, invite
+from workable.sandbox.spi import WorkableSandbox
+from workable.sandbox.views import workable_sandbox
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SPI_TOKEN = "wk-golive-token-5b1d4f60a8e2"
+STEPS = [
+    "Credentials accepted",
+    "Every scope the platform uses",
+    "Note author exists and is active",
+    "Mapped ATS fields exist and can hold their values",
+    "Every enabled report type renders",
+    "The offered tests are what the ATS will list",
+    "The inbound token works from outside",
+]
+
+
+@dataclass
+class Ready:
+    integration: Integration
+    assessment: Assessment
+    sandbox: WorkableSandbox
+    inbound_token: str
+
+    def step(self, report: golive.GoLiveReport, name: str) -> tuple[bool, str]:
+        [found] = [step for step in report.steps if step.name == name]
+        return found.ok, found.message
+
+    def change_account(self, **changes: Any) -> None:
+        with self.sandbox.store.change() as state:
+            state["accounts"]["acme"].update(changes)
+
+
+@pytest.fixture
+def ready(live_server: Any, settings: Any, tmp_path: Any) -> Ready:
+    """A sandbox Workable integration whose every go-live step passes."""
+    settings.SANDBOX_ENABLED = True
+    settings.SANDBOX_STATE_DIR = tmp_path / "sandbox"
+    settings.SANDBOX_BASE_URL = f"{live_server.url}/sandbox"
+    settings.ROOT_URLCONF = "tests.sandbox.urls"
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.WORKABLE_RATE_LIMIT_REQUESTS = 1000
+    settings.VAR_DIR = tmp_path
+    account = AccountFactory.create(name="Acme Retail")
+    integration, assessment = configure(account, token=SPI_TOKEN)
+    services.set_sandbox(integration, on=True)
+    services.set_ats_credentials(integration, note_author_member_id="m-recruiter")
+    services.map_field(
+        integration, assessment=assessment, score="recommendation", ats_field_id="harver_fit"
+    )
+    services.map_field(
+        integration,
+        assessment=assessment,
+        score="Conscientiousness",
+        ats_field_id="",
+        send_status=False,
+    )
+    sandbox = workable_sandbox()
+    sandbox.create_account("acme", "Acme (sandbox)", api_token=SPI_TOKEN)
+    inbound_token = services.rotate_inbound_token(integration)
+    # Workable lists the tests once the admin saved the token there: the token is in use
+    listed = Client().get("/api/workable/tests", HTTP_AUTHORIZATION=f"Bearer {inbound_token}")
+    assert listed.status_code == 200
+    integration.refresh_from_db()
+    return Ready(integration, assessment, sandbox, inbound_token)
+
+
+def run(ready: Ready, **options: Any) -> golive.GoLiveReport:
+    ready.integration.refresh_from_db()
+    return golive.run(ready.integration, **options)
+
+
+# --- Everything in order ------------------------------------------------------------------------
+
+
+def test_every_step_passes_and_the_dry_run_shows_what_the_next_result_sends(ready):
+    deliveries, candidates = Delivery.objects.count(), CandidateAssessment.objects.count()
+
+    report = run(ready)
+
+    assert [step.name for step in report.steps] == STEPS
+    assert report.ok, [step.message for step in report.steps if not step.ok]
+    assert ready.step(report, "Credentials accepted")[1].startswith("Workable accepted the API")
+    assert "Riley Recruiter" in ready.step(report, "Note author exists and is active")[1]
+    offered = ready.step(report, "The offered tests are what the ATS will list")[1]
+    assert (
+        offered == f"Workable will list 1 test(s): Store Associate ({ready.assessment.job_code})."
+    )
+    inbound = ready.step(report, "The inbound token works from outside")[1]
+    assert "refuses a wrong token (HTTP 401)" in inbound
+    assert "last used the active token" in inbound
+    # the preview is what the provider writes for a completed result: status, note, fields
+    labels = [delivery.label for delivery in report.preview]
+    assert labels == [
+        "Status completed",
+        "Timeline note",
+        "Field harver_score (Overall matching score)",
+        "Field harver_fit (Recommendation)",
+    ]
+    status = report.preview[0]
+    assert status.url.endswith("/assessments/the-callback-workable-gives-each-invitation/results")
+    assert status.payload["status"] == "completed"
+    assert status.payload["assessment"]["grade"] == "passed"
+    assert status.payload["assessment"]["score"] == "74"
+    assert "matching score 74/100" in report.preview[1].payload["comment"]["body"]
+    assert [d.payload["value"] for d in report.preview[2:]] == ["74", "Good fit"]
+    # and nothing was written: no delivery, no candidate, nothing in Workable
+    assert (Delivery.objects.count(), CandidateAssessment.objects.count()) == (
+        deliveries,
+        candidates,
+    )
+    assert ready.sandbox.account("acme")["candidates"] == {}
+
+
+def test_the_last_run_is_kept_on_the_integration(ready):
+    report = run(ready)
+
+    ready.integration.refresh_from_db()
+    stored = ready.integration.go_live_report
+    assert ready.integration.go_live_checked_at == report.checked_at
+    assert stored["ok"] is True
+    assert stored["live"] is False
+    assert [step["name"] for step in stored["steps"]] == STEPS
+    assert len(stored["preview"]) == 4
+
+
+def test_a_chosen_candidate_assessment_previews_its_own_callback(ready):
+    candidate = invite(ready.integration, ready.assessment, "jane.doe@example.com")
+    before = Delivery.objects.filter(candidate_assessment=candidate).count()
+
+    report = run(ready, candidate_assessment_id=candidate.pk)
+
+    assert report.sample == f"candidate assessment {candidate.pk}"
+    assert report.preview[0].url == "https://acme.workable.com/spi/v3/assessments/abc123/results"
+    assert Delivery.objects.filter(candidate_assessment=candidate).count() == before
+    assert CandidateAssessment.objects.get(pk=candidate.pk).status == "pending"
+
+
+def test_a_completed_candidate_assessment_previews_its_result_again(ready):
+    candidate = invite(ready.integration, ready.assessment, "jane.doe@example.com")
+    lifecycle.record_status(candidate.pk, "completed", source="engine", result=RESULT)
+
+    report = run(ready, candidate_assessment_id=candidate.pk)
+
+    assert report.preview[0].payload["assessment"]["score"] == "82"
+
+
+# --- Each failure mode and its sentence -------------------------------------------------------
+
+
+def test_a_refused_token_fails_the_credentials_and_stops_the_asking(ready):
+    ready.sandbox.create_account("acme", "Acme (sandbox)", api_token="another-token")
+
+    report = run(ready)
+
+    assert not report.ok
+    ok, message = ready.step(report, "Credentials accepted")
+    assert not ok
+    assert message.startswith("Workable refused the API token (HTTP 401)")
+    assert "Generate a new token in Workable" in message
+    assert ready.step(report, "Every scope the platform uses") == (
+        False,
+        'Not checked: "Credentials accepted" failed first.',
+    )
+
+
+def test_a_missing_scope_is_named(ready):
+    ready.sandbox.create_account(
+        "acme", "Acme", api_token=SPI_TOKEN, scopes=("r_jobs", "r_candidates", "w_candidates")
+    )
+
+    ok, message = ready.step(run(ready), "Every scope the platform uses")
+
+    assert not ok
+    assert message.startswith("The token lacks the r_requisitions scope: generate a token")
+
+
+def test_a_note_author_who_is_not_a_member_is_named(ready):
+    services.set_ats_credentials(ready.integration, note_author_member_id="m-gone")
+
+    ok, message = ready.step(run(ready), "Note author exists and is active")
+
+    assert not ok
+    assert "(m-gone) is not a member of this Workable account" in message
+
+
+def test_a_deactivated_note_author_is_named(ready):
+    members = ready.sandbox.account("acme")["members"]
+    ready.change_account(members=[{**members[0], "active": False}])
+
+    ok, message = ready.step(run(ready), "Note author exists and is active")
+
+    assert not ok
+    assert message.startswith("The timeline note author Riley Recruiter (riley@example.com) is ")
+    assert "deactivated in Workable: pick an active member" in message
+
+
+def test_a_mapped_field_that_does_not_exist_is_named(ready):
+    services.map_field(
+        ready.integration, assessment=ready.assessment, score="overall", ats_field_id="harver_x"
+    )
+
+    ok, message = ready.step(run(ready), "Mapped ATS fields exist and can hold their values")
+
+    assert not ok
+    assert "Store Associate, Overall matching score: the ATS Field Id 'harver_x' is not" in message
+
+
+def test_a_mapped_field_whose_type_cannot_hold_the_score_is_named(ready):
+    attributes = ready.sandbox.account("acme")["custom_attributes"]
+    ready.change_account(custom_attributes=[{**attributes[0], "type": "date"}, attributes[1]])
+
+    ok, message = ready.step(run(ready), "Mapped ATS fields exist and can hold their values")
+
+    assert not ok
+    assert "'harver_score' is of the type \"date\", which cannot hold a number" in message
+
+
+def test_no_enabled_report_type_is_named(ready):
+    ReportSettings.objects.filter(integration=ready.integration).update(
+        **{report_type.value: False for report_type in ReportType}
+    )
+
+    ok, message = ready.step(run(ready), "Every enabled report type renders")
+
+    assert (ok, message) == (
+        False,
+        "No report type is enabled: enable one (Harver to ATS, Reports).",
+    )
+
+
+def test_every_enabled_report_type_renders(ready):
+    services.configure_reports(
+        ready.integration, enabled=list(ReportType), results_link=ReportType.SIGNED_REPORT
+    )
+
+    ok, message = ready.step(run(ready), "Every enabled report type renders")
+
+    assert ok
+    assert message.count(",") == 3
+
+
+def test_no_offered_test_is_named(ready):
+    Assessment.objects.filter(pk=ready.assessment.pk).update(is_active=False)
+
+    report = run(ready)
+
+    ok, message = ready.step(report, "The offered tests are what the ATS will list")
+    assert not ok
+    assert message == (
+        "Workable will list no test: Acme Retail has no active assessment. Activate one "
+        "(Assessments)."
+    )
+    # and nothing can be previewed
+    assert ready.step(report, "Every enabled report type renders") == (
+        False,
+        "Acme Retail has no active assessment, so no result can be previewed.",
+    )
+
+
+def test_a_token_workable_never_used_is_named(ready):
+    services.rotate_inbound_token(ready.integration)
+
+    ok, message = ready.step(run(ready), "The inbound token works from outside")
+
+    assert not ok
+    assert "Workable has not used the active token yet: paste the inbound settings" in message
+
+
+def test_a_public_address_that_is_not_harver_is_named(ready, settings, live_server):
+    settings.PUBLIC_BASE_URL = f"{live_server.url}/sandbox/workable"
+
+    ok, message = ready.step(run(ready), "The inbound token works from outside")
+
+    assert not ok
+    assert "did not answer as Harver does" in message
+    assert "is Harver's public address and is reachable from the internet" in message
+
+
+def test_a_real_integration_never_probes_a_loopback_address(ready):
+    services.set_sandbox(ready.integration, on=False)
+
+    ok, message = ready.step(run(ready), "The inbound token works from outside")
+
+    assert not ok
+    assert "Not sent" in message
+
+
+# --- The command line -----------------------------------------------------------------------------
+
+
+def test_the_command_prints_the_contract_s_json_and_exits_0_when_all_pass(ready):
+    out = io.StringIO()
+
+    call_command("integrations", "go-live-check", str(ready.integration.pk), "--json", stdout=out)
+
+    data = json.loads(out.getvalue())
+    assert set(data) == {"ok", "steps"}
+    assert data["ok"] is True
+    assert [set(step) for step in data["steps"]] == [{"name", "ok", "message"}] * len(STEPS)
+
+
+def test_the_command_exits_non_zero_when_a_step_fails(ready):
+    ready.sandbox.create_account("acme", "Acme (sandbox)", api_token="another-token")
+    out = io.StringIO()
+
+    with pytest.raises(CommandError) as failed:
+        call_command(
+            "integrations", "go-live-check", str(ready.integration.pk), "--json", stdout=out
+        )
+
+    assert failed.value.returncode == 1
+    assert json.loads(out.getvalue())["ok"] is False
+
+
+def test_the_command_s_text_shows_each_step_and_the_preview(ready):
+    out = io.StringIO()
+
+    call_command("integrations", "go-live-check", str(ready.integration.pk), stdout=out)
+
+    text = out.getvalue()
+    assert "✔ Credentials accepted: Workable accepted the API token" in text
+    assert "of a synthetic candidate, go-live-check@harver.example, would send:" in text
+    assert '"custom_attribute_key": "harver_fit", "value": "Good fit"' in text
+
+
+def test_the_command_refuses_a_candidate_of_another_integration(ready):
+    elsewhere = CandidateAssessmentFactory.create()
+
+    with pytest.raises(CommandError, match="was not invited through this integration"):
+        call_command(
+            "integrations",
+            "go-live-check",
+            str(ready.integration.pk),
+            "--candidate-assessment",
+            str(elsewhere.pk),
+        )
