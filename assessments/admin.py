@@ -1,7 +1,8 @@
 """Admin for the assessments an account offers its ATS: competencies, questionnaire, cut-offs,
 and the candidate's experience (completion window, reminders, language).
 
-Candidates' personal data has its own pages (`assessments.admin_personal_data`).
+Candidates' personal data has its own pages (`assessments.admin_personal_data`), and so have
+their invitations (`assessments.admin_invitations`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import HttpRequest
 
 from accounts.admin_scope import AccountScopedAdmin, ScopedTabularInline
+from assessments.admin_invitations import CandidateAssessmentAdmin
 from assessments.admin_personal_data import PersonalDataRecordAdmin
 from assessments.deadlines import parse_reminder_hours
 from assessments.models import Assessment, Competency, QuestionnaireItem
 
-__all__ = ["AssessmentAdmin", "PersonalDataRecordAdmin"]
+__all__ = ["AssessmentAdmin", "CandidateAssessmentAdmin", "PersonalDataRecordAdmin"]
 
 if TYPE_CHECKING:
     AssessmentModelForm = forms.ModelForm[Assessment]

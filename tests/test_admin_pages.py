@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import Account, StaffTOTPDevice
-from assessments.models import Assessment, Competency, PersonalDataRecord
+from assessments.models import Assessment, CandidateAssessment, Competency, PersonalDataRecord
 from assessments.reports import ReportType
 from engine.models import EngineApiKey, EngineEvent
 from harver_integration.crypto import encrypt
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.usefixtures("private_cache")
 
 WORKABLE_TOKEN = "wk-live-4f1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Admins that only show what was recorded: no add or delete pages to open.
-READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery, PersonalDataRecord)
+READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery, PersonalDataRecord, CandidateAssessment)
 # Rows the platform writes itself (sign-in attempts, two-factor devices): deleted, never added.
 NO_ADD_MODELS = (AccessAttempt, AccessLog, AccessFailureLog, StaffTOTPDevice)
 OVERVIEW_TABS = [
@@ -879,6 +879,21 @@ def _make_personal_data_records(count: int, member: User) -> None:
     )
 
 
+def _make_candidate_assessments(count: int, member: User) -> None:
+    account = Account.objects.filter(members=member).first() or factories.AccountFactory.create()
+    account.members.add(member)
+    assessment = factories.AssessmentFactory.create(account=account)
+    CandidateAssessment.objects.bulk_create(
+        CandidateAssessment(
+            account=account,
+            assessment=assessment,
+            email=f"candidate{n}@example.com",
+            expires_at=timezone.now() + datetime.timedelta(days=7),
+        )
+        for n in range(count)
+    )
+
+
 ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     Account: _make_accounts,
     Assessment: _make_assessments,
@@ -894,6 +909,7 @@ ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     AccessFailureLog: _make_access_failure_logs,
     StaffTOTPDevice: _make_two_factor_devices,
     PersonalDataRecord: _make_personal_data_records,
+    CandidateAssessment: _make_candidate_assessments,
 }
 SCOPED_MODELS = [
     Account,
@@ -903,6 +919,7 @@ SCOPED_MODELS = [
     EngineEvent,
     Delivery,
     PersonalDataRecord,
+    CandidateAssessment,
 ]
 
 
