@@ -33,25 +33,44 @@ MAX_PAGES = 50
 TOKEN_CACHE = AccessTokenCache("greenhouse", renew_before=60.0)
 
 
-def api_base_url() -> str:
+SANDBOX_PATH = "greenhouse"
+
+
+def sandbox_root() -> str:
+    """The sandbox's stand-in Greenhouse, as the platform reaches it (token endpoint and v3)."""
+    return f"{str(settings.SANDBOX_BASE_URL).rstrip('/')}/{SANDBOX_PATH}"
+
+
+def api_base_url(*, sandbox: bool = False) -> str:
+    """Harvest v3; for a sandbox integration, always the sandbox's."""
+    if sandbox:
+        return f"{sandbox_root()}/v3"
     return str(settings.GREENHOUSE_API_BASE_URL).rstrip("/")
 
 
-def token_url() -> str:
+def token_url(*, sandbox: bool = False) -> str:
+    """The token endpoint; for a sandbox integration, always the sandbox's."""
+    if sandbox:
+        return f"{sandbox_root()}/token"
     return str(settings.GREENHOUSE_TOKEN_URL)
 
 
-def url_problems() -> list[str]:
-    """Why the configured Greenhouse URLs may not be used, in plain words ([] when they may)."""
+def url_problems(*, sandbox: bool = False) -> list[str]:
+    """Why the Greenhouse URLs may not be used, in plain words ([] when they may). The
+    sandbox's are this platform's own, which may be http on a loopback address."""
     problems = []
+    insecure_allowed = sandbox or settings.GREENHOUSE_API_ALLOW_INSECURE
     for name, url in (
-        ("GREENHOUSE_API_BASE_URL", api_base_url()),
-        ("GREENHOUSE_TOKEN_URL", token_url()),
+        (
+            "SANDBOX_BASE_URL" if sandbox else "GREENHOUSE_API_BASE_URL",
+            api_base_url(sandbox=sandbox),
+        ),
+        ("SANDBOX_BASE_URL" if sandbox else "GREENHOUSE_TOKEN_URL", token_url(sandbox=sandbox)),
     ):
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             problems.append(f"{name} ({url}) is not an absolute URL.")
-        elif parts.scheme != "https" and not settings.GREENHOUSE_API_ALLOW_INSECURE:
+        elif parts.scheme != "https" and not insecure_allowed:
             problems.append(
                 f"{name} ({url}) is not https; only a sandbox may use http "
                 "(GREENHOUSE_API_ALLOW_INSECURE)."
@@ -59,9 +78,10 @@ def url_problems() -> list[str]:
     return problems
 
 
-def token_key(client_id: str, user_id: str) -> str:
-    """One access token per Client ID and acting user."""
-    return f"{client_id}\0{user_id}"
+def token_key(client_id: str, user_id: str, *, sandbox: bool = False) -> str:
+    """One access token per Client ID and acting user, apart for the sandbox: a token the
+    sandbox issued is never sent to Greenhouse, nor one of Greenhouse's to the sandbox."""
+    return f"{'sandbox' if sandbox else 'greenhouse'}\0{client_id}\0{user_id}"
 
 
 class GreenhouseClient(ProviderClient):
@@ -79,25 +99,29 @@ class GreenhouseClient(ProviderClient):
         budget: Budget,
         limiter: LearntRateLimiter | None = None,
         resolver: Resolver | None = None,
+        sandbox: bool = False,
     ) -> None:
-        problems = url_problems()
+        """`sandbox`: the integration is connected to the sandbox, so every call (the token
+        request included) goes there, whatever GREENHOUSE_API_BASE_URL says."""
+        problems = url_problems(sandbox=sandbox)
         if problems:
             raise PermanentError(" ".join(problems))
         self.client_id = client_id
         self.user_id = user_id
+        self.sandbox = sandbox
         self._client_secret = client_secret
         self._limiter = limiter
         super().__init__(
-            base_url=api_base_url(),
+            base_url=api_base_url(sandbox=sandbox),
             budget=budget,
             authorization=AccessTokenAuthorization(
                 TOKEN_CACHE,
-                token_key(client_id, user_id),
+                token_key(client_id, user_id, sandbox=sandbox),
                 self._mint,
                 secrets=[client_secret],
             ),
             timeout=(settings.GREENHOUSE_CONNECT_TIMEOUT, settings.GREENHOUSE_READ_TIMEOUT),
-            allow_loopback=settings.GREENHOUSE_API_ALLOW_INSECURE,
+            allow_loopback=sandbox or settings.GREENHOUSE_API_ALLOW_INSECURE,
             secrets=[client_secret, _basic(client_id, client_secret)],
             resolver=resolver,
         )
@@ -115,7 +139,7 @@ class GreenhouseClient(ProviderClient):
         """Trade the client credentials for an access token acting as the Site Admin user."""
         answer = self._request(
             "POST",
-            token_url(),
+            token_url(sandbox=self.sandbox),
             data={"grant_type": "client_credentials", "sub": self.user_id},
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             auth=(self.client_id, self._client_secret),

@@ -19,10 +19,6 @@ from integrations.transport import CredentialsUnusable, PermanentError
 
 # An interactive check (a page the admin waits for) waits at most this long for slots in all.
 INTERACTIVE_WAIT_SECONDS = 10.0
-NO_SANDBOX = (
-    "Greenhouse has no sandbox stand-in in the platform yet, so a sandbox integration calls "
-    "nothing: use a Greenhouse integration that is not marked sandbox."
-)
 MISSING = (
     "Enter the Greenhouse Client ID, Client Secret and acting user first (Credentials, "
     "Harver to ATS)."
@@ -35,13 +31,12 @@ class Credentials:
     client_id: str
     client_secret: str
     user_id: str
+    sandbox: bool  # connected to the sandbox: every call goes there
 
 
 def credentials(integration: Integration) -> Credentials:
     """The stored credentials; PermanentError when one is missing, CredentialsUnusable when no
-    key decrypts the Client Secret; a sandbox integration calls nothing."""
-    if integration.is_sandbox:
-        raise PermanentError(NO_SANDBOX)
+    key decrypts the Client Secret."""
     credential = AtsCredential.objects.filter(integration=integration).first()
     if (
         credential is None
@@ -55,7 +50,11 @@ def credentials(integration: Integration) -> Credentials:
     except SecretDecryptionError as error:
         raise CredentialsUnusable(str(error)) from None
     return Credentials(
-        credential, credential.value("client_id"), client_secret, credential.value("user_id")
+        credential,
+        credential.value("client_id"),
+        client_secret,
+        credential.value("user_id"),
+        sandbox=integration.is_sandbox,
     )
 
 
@@ -76,4 +75,5 @@ def open_client(found: Credentials, *, interactive: bool) -> GreenhouseClient:
         user_id=found.user_id,
         budget=budget,
         limiter=limiter,
+        sandbox=found.sandbox,
     )

@@ -12,7 +12,6 @@ from django.conf import settings
 from assessments.lifecycle import StatusChange
 from greenhouse import deliveries, invitations, pickers, verification, webhooks
 from greenhouse.client import url_problems
-from greenhouse.connection import NO_SANDBOX
 from greenhouse.fields import parse_field_id
 from greenhouse.unconfirmed import NOTE_VISIBILITIES, SCOPES, STAGE_CHANGE_EVENT
 from harver_integration.ids import parse_id
@@ -192,9 +191,7 @@ class GreenhouseProvider(Provider):
     def local_problems(
         self, integration: Integration, credential: AtsCredential | None
     ) -> list[str]:
-        problems = list(url_problems())
-        if integration.is_sandbox:
-            problems.append(NO_SANDBOX)
+        problems = list(url_problems(sandbox=integration.is_sandbox))
         if settings.GREENHOUSE_NOTE_VISIBILITY not in NOTE_VISIBILITIES:
             problems.append(
                 f"GREENHOUSE_NOTE_VISIBILITY is {settings.GREENHOUSE_NOTE_VISIBILITY!r}; "
@@ -203,6 +200,7 @@ class GreenhouseProvider(Provider):
         if (
             not settings.PUBLIC_BASE_URL.startswith("https://")
             and not settings.GREENHOUSE_API_ALLOW_INSECURE
+            and not integration.is_sandbox
         ):
             problems.append(
                 f"Greenhouse accepts only https web hook URLs, and PUBLIC_BASE_URL "

@@ -41,6 +41,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
         app="greenhouse",
         settings="greenhouse.settings",
         urls="greenhouse.urls",
+        sandbox="greenhouse.sandbox.urls",
     ),
 }
 

@@ -1,16 +1,16 @@
 """A sandbox ATS's calls to the platform, handed to the platform's own request handler.
 
-The request is the one the ATS sends over HTTP (method, path, query, Authorization, JSON body),
-run through every middleware and view in this process: no loopback connection that would wait
-for a free web worker while this one waits for it. Only this platform (PUBLIC_BASE_URL) is
-called, never another host.
+The request is the one the ATS sends over HTTP (method, path, query, its headers and body bytes
+as given), run through every middleware and view in this process: no loopback connection that
+would wait for a free web worker while this one waits for it. Only this platform
+(PUBLIC_BASE_URL) is called, never another host.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import sys
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.http import HttpResponse
 
-from sandbox.calls import PlatformAnswer, PlatformRefused
+from sandbox.calls import PlatformAnswer, PlatformRefused, read_answer
 
 
 @cache
@@ -35,7 +35,9 @@ class InProcessPlatform:
         self.host = host
         self.scheme = scheme
 
-    def call(self, method: str, url: str, *, token: str, body: Any = None) -> PlatformAnswer:
+    def send(
+        self, method: str, url: str, *, headers: Mapping[str, str], body: bytes
+    ) -> PlatformAnswer:
         public = urlsplit(str(settings.PUBLIC_BASE_URL))
         parts = urlsplit(url)
         if (parts.scheme, parts.netloc) != (public.scheme, public.netloc):
@@ -43,9 +45,8 @@ class InProcessPlatform:
                 f"The sandbox calls only this platform ({settings.PUBLIC_BASE_URL}); "
                 f"the base URL {parts.scheme}://{parts.netloc} is another."
             )
-        payload = b"" if body is None else json.dumps(body).encode()
         host, _, port = self.host.partition(":")
-        environ = {
+        environ: dict[str, Any] = {
             "REQUEST_METHOD": method.upper(),
             "PATH_INFO": parts.path,
             "QUERY_STRING": parts.query,
@@ -53,11 +54,8 @@ class InProcessPlatform:
             "SERVER_PORT": port or ("443" if self.scheme == "https" else "80"),
             "HTTP_HOST": self.host,
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {token}",
-            "HTTP_ACCEPT": "application/json",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(payload)),
-            "wsgi.input": io.BytesIO(payload),
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": self.scheme,
             "wsgi.version": (1, 0),
@@ -65,12 +63,11 @@ class InProcessPlatform:
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
         # The handler's own response, not its WSGI call: that would send the request-finished
         # signal, which closes the database connection this outer request is still using.
         response = _handler().get_response(WSGIRequest(environ))
         content = response.content if isinstance(response, HttpResponse) else b""
-        try:
-            data = json.loads(content) if content else None
-        except ValueError:
-            data = None
-        return PlatformAnswer(response.status_code, data)
+        return read_answer(response.status_code, content)

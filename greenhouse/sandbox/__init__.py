@@ -1,5 +1,7 @@
-"""A stand-in Greenhouse: Harvest v3 with its token endpoint, and a sender of signed webhooks.
+"""A stand-in Greenhouse: Harvest v3 with its token endpoint, a sender of signed webhooks, and
+what a recruiter does in Greenhouse (jobs, applicants, "move stage", the Dev Center).
 
-Framework-free (standard library and requests), so the end-to-end tests serve it over HTTP on
-127.0.0.1 and a built-in sandbox can serve the same code from the platform.
+`harvest`, `webhooks` and `recruiter` are framework-free (standard library and requests, state in
+a `sandbox.store` Store), so the end-to-end tests serve them over HTTP on 127.0.0.1 as the
+built-in sandbox serves them from the platform (`views`, mounted at /sandbox/greenhouse/).
 """

@@ -2,6 +2,8 @@
 
 Greenhouse escapes `<`, `>` and `&` in its JSON (`\\u003c`, …) before it signs, so the bytes on the
 wire differ from what a JSON library writes; the receiver must hash those bytes as they are.
+A `sandbox.calls.Platform` carries them: over HTTP from a test, into the platform's own handler
+from the sandbox's pages.
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from greenhouse.signatures import signature_header
 from greenhouse.unconfirmed import STAGE_CHANGE_EVENT
+from sandbox.calls import HttpPlatform, Platform
 
 USER_AGENT = "Greenhouse-Webhooks/1.0 (sandbox)"
 
@@ -45,10 +46,12 @@ class SentWebhook:
 class WebhookSender:
     """Posts webhooks to one URL, signed with one Secret Key (or unsigned, or wrongly)."""
 
-    def __init__(self, url: str, secret_key: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, secret_key: str, *, platform: Platform | None = None, timeout: float = 10.0
+    ) -> None:
         self.url = url
         self.secret_key = secret_key
-        self.timeout = timeout
+        self.platform: Platform = HttpPlatform(timeout=timeout) if platform is None else platform
         self.sent: list[SentWebhook] = []
 
     def send(
@@ -93,13 +96,7 @@ class WebhookSender:
         return self._post(webhook.body, dict(webhook.headers))
 
     def _post(self, raw: bytes, headers: dict[str, str]) -> SentWebhook:
-        response = requests.post(self.url, data=raw, headers=headers, timeout=self.timeout)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = response.text
-        sent = SentWebhook(
-            headers["Greenhouse-Event-ID"], raw, headers, response.status_code, answer
-        )
+        answer = self.platform.send("POST", self.url, headers=headers, body=raw)
+        sent = SentWebhook(headers["Greenhouse-Event-ID"], raw, headers, answer.status, answer.body)
         self.sent.append(sent)
         return sent

@@ -1,7 +1,7 @@
 """The stand-in Greenhouse (`greenhouse.sandbox`) served over HTTP on 127.0.0.1 for tests.
 
 pytest-httpserver answers every request through one handler that turns the werkzeug request
-into a `HarvestRequest`; the token endpoint is at `/token` and Harvest at `/v3`, on one port.
+into a `SandboxRequest`; the token endpoint is at `/token` and Harvest at `/v3`, on one port.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from greenhouse.sandbox.harvest import Harvest, HarvestRequest
+from greenhouse.sandbox.harvest import Harvest
+from sandbox.wire import SandboxRequest
 
 
 @dataclass
@@ -38,7 +39,7 @@ class HarvestServer:
 
     def handle(self, request: Request) -> Response:
         answer = self.harvest.handle(
-            HarvestRequest.build(
+            SandboxRequest.build(
                 request.method,
                 request.path,
                 query_string=request.query_string.decode(),
@@ -55,7 +56,7 @@ class HarvestServer:
 @contextlib.contextmanager
 def harvest_server(**options: Any) -> Iterator[HarvestServer]:
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    standin = HarvestServer(server, Harvest(**options))
+    standin = HarvestServer(server, Harvest(remember_issued_tokens=True, **options))
     for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
         server.expect_request(re.compile(".*"), method=method).respond_with_handler(standin.handle)
     server.start()

@@ -166,16 +166,3 @@ def test_a_webhook_url_must_be_https(account, settings: Settings):
         "Greenhouse accepts only https web hook URLs, and PUBLIC_BASE_URL "
         "(http://integrations.harver.test) is not https."
     ]
-
-
-def test_a_sandbox_integration_calls_nothing_and_cannot_be_enabled(account):
-    from greenhouse import connection
-    from integrations.transport import PermanentError
-
-    integration, _, _ = configure(account, enable=False)
-    Integration.objects.filter(pk=integration.pk).update(is_sandbox=True)
-    integration.refresh_from_db()
-
-    assert connection.NO_SANDBOX in services.local_problems(integration)
-    with pytest.raises(PermanentError, match="no sandbox stand-in"):
-        connection.credentials(integration)

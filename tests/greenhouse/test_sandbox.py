@@ -55,7 +55,9 @@ def test_the_token_endpoint_trades_client_credentials_for_a_short_lived_token(gr
     assert 0 < (expires_at - datetime.datetime.now(datetime.UTC)).total_seconds() <= 61
     arrival = greenhouse.harvest.requests(path="/token")[-1]
     assert (arrival.client_id, arrival.body) == ("client-1", None)
-    assert greenhouse.harvest.tokens[body["access_token"]].sub == str(greenhouse.admin["id"])
+    issued = greenhouse.harvest.token(body["access_token"])
+    assert issued is not None
+    assert issued["sub"] == str(greenhouse.admin["id"])
 
 
 def test_the_token_endpoint_refuses_bad_client_credentials_and_grants(greenhouse):

@@ -109,7 +109,7 @@ def test_send_assessment_invites_through_the_platform_and_the_result_lands(
     assert f'<option value="{assessment.pk}">Store Associate</option>' in page
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(candidate_page, {"test": str(assessment.pk)}, follow=True)
+        response = admin_client.post(candidate_page, {"choice": str(assessment.pk)}, follow=True)
     assert "Store Associate sent to Jane Doe" in response.content.decode()
     invitation = AtsInvitation.objects.get(integration=connected["integration"])
     callback_url = invitation.refs["callback_url"]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from sandbox.store import MemoryStore
-from workable.sandbox.spi import RATE_LIMIT, SandboxRequest, WorkableSandbox
+from sandbox.wire import SandboxRequest
+from workable.sandbox.spi import RATE_LIMIT, WorkableSandbox
 
 ROOT = "http://127.0.0.1:8000/sandbox/workable"
 TOKEN = "spi-token-0123456789"

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from accounts.models import Account
 from assessments.models import Assessment
-from assessments.reports import ReportType
 from harver_integration.crypto import encrypt
 from integrations import services
-from integrations.models import AssessmentFieldMapping, Integration
+from integrations.models import AssessmentFieldMapping
+from sandbox.demo import REPORTS, enable_at_once, sandbox_integration
 from workable.provider import WorkableProvider
 from workable.sandbox.views import workable_sandbox
 
@@ -32,33 +32,16 @@ CANDIDATES = [
     ("Sam Lee", "sam.lee@example.com"),
     ("Alex Kim", "alex.kim@example.com"),
 ]
-REPORTS = [
-    ReportType.READONLY_CANDIDATE_DETAILS_PAGE,
-    ReportType.PDF_REPORT,
-    ReportType.SIGNED_REPORT,
-]
 FIELDS = {
     AssessmentFieldMapping.Score.OVERALL: "harver_score",
     AssessmentFieldMapping.Score.RECOMMENDATION: "harver_fit",
 }
 
 
-def _integration(account: Account) -> Integration:
-    integration = Integration.objects.filter(
-        account=account, provider=WorkableProvider.key, is_sandbox=True
-    ).first()
-    if integration is None:
-        integration = services.create_integration(account, WorkableProvider.key)
-        Integration.objects.filter(pk=integration.pk).update(is_sandbox=True)
-        services.run_setup(integration)
-        integration.refresh_from_db()
-    return integration
-
-
 @transaction.atomic
 def provision_demo(account: Account) -> str:
     """Connect the demo account to the sandbox's Workable; the sandbox page to start from."""
-    integration = _integration(account)
+    integration = sandbox_integration(account, WorkableProvider.key)
     spi_token = secrets.token_urlsafe(24)
     services.set_ats_credentials(
         integration,
@@ -75,12 +58,7 @@ def provision_demo(account: Account) -> str:
                 integration, assessment=assessment, score=score, ats_field_id=field_id
             )
     inbound_token = services.rotate_inbound_token(integration)
-    # The sandbox is served only once the web server runs, so its answers cannot be checked
-    # now: enabled when nothing local is missing, verified by its first delivery.
-    problems = services.local_problems(integration)
-    if problems:
-        raise services.IntegrationError(problems)
-    Integration.objects.filter(pk=integration.pk).update(is_enabled=True)
+    enable_at_once(integration)
 
     sandbox = workable_sandbox()
     sandbox.create_account(SUBDOMAIN, f"{account.name} (sandbox)", api_token=spi_token)

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.calls import Platform, PlatformAnswer, PlatformRefused
+from sandbox.calls import Platform, PlatformAnswer, PlatformRefused, json_call
 from workable.sandbox.spi import WorkableSandbox
 
 
@@ -44,7 +44,7 @@ def _base_url(account: dict[str, Any]) -> str:
 
 
 def list_tests(account: dict[str, Any], platform: Platform, *, token: str) -> list[Test]:
-    answer = platform.call("GET", f"{_base_url(account)}/tests", token=token)
+    answer = json_call(platform, "GET", f"{_base_url(account)}/tests", token=token)
     if answer.status != 200 or not isinstance(answer.body, dict):
         raise _problem("the list of tests", answer)
     tests = answer.body.get("tests")
@@ -82,7 +82,9 @@ def send_assessment(
         "job_title": job["title"],
         "job_id": job["id"],
     }
-    answer = platform.call("POST", f"{_base_url(account)}/assessments", token=token, body=body)
+    answer = json_call(
+        platform, "POST", f"{_base_url(account)}/assessments", token=token, body=body
+    )
     if answer.status not in (200, 201) or not isinstance(answer.body, dict):
         raise _problem("the assessment request", answer)
     assessment_id = str(answer.body.get("assessment_id") or "")

@@ -17,12 +17,12 @@ import hmac
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from sandbox.store import State, Store
+from sandbox.wire import Answer, SandboxRequest
 
 MAX_LIMIT = 100
 RATE_LIMIT = 10
@@ -33,47 +33,6 @@ GRADES = ("failed", "passed", "excelled")
 SCOPES = ("r_jobs", "r_candidates", "w_candidates", "r_requisitions")
 # The scope each listing needs; every write needs w_candidates.
 LISTING_SCOPES = {"jobs": "r_jobs", "candidates": "r_candidates", "requisitions": "r_requisitions"}
-
-
-@dataclass(frozen=True)
-class SandboxRequest:
-    method: str
-    path: str  # below the stand-in's root: /<subdomain>/spi/v3/… or /<subdomain>/callbacks/<id>
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]  # keys lower-case
-    body: bytes
-
-    @classmethod
-    def build(
-        cls,
-        method: str,
-        path: str,
-        *,
-        query_string: str = "",
-        headers: Mapping[str, str] | None = None,
-        body: bytes = b"",
-    ) -> SandboxRequest:
-        return cls(
-            method=method.upper(),
-            path=path,
-            query=parse_qs(query_string, keep_blank_values=True),
-            headers={key.lower(): value for key, value in (headers or {}).items()},
-            body=body,
-        )
-
-    def arg(self, name: str) -> str:
-        values = self.query.get(name) or [""]
-        return values[0]
-
-
-@dataclass
-class Answer:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def content(self) -> bytes:
-        return b"" if self.body is None else json.dumps(self.body).encode()
 
 
 class Refused(Exception):

@@ -21,19 +21,15 @@ from django.views.decorators.http import require_http_methods
 
 from harver_integration.crypto import decrypt, encrypt
 from sandbox.calls import PlatformRefused
+from sandbox.forms import CandidateForm, JobForm, PickForm
 from sandbox.platform import InProcessPlatform
+from sandbox.serving import serve
 from sandbox.store import JsonFileStore
 from sandbox.views import render_page
 from workable.callbacks import sandbox_root
 from workable.sandbox import recruiter
-from workable.sandbox.forms import (
-    AccountForm,
-    CandidateForm,
-    ConnectForm,
-    JobForm,
-    SendAssessmentForm,
-)
-from workable.sandbox.spi import Refused, SandboxRequest, WorkableSandbox
+from workable.sandbox.forms import AccountForm, ConnectForm
+from workable.sandbox.spi import Refused, WorkableSandbox
 
 STATE_FILE = "workable.json"
 
@@ -62,19 +58,7 @@ def candidate_emails() -> set[str]:
 @csrf_exempt
 def api(request: HttpRequest, subdomain: str, rest: str) -> HttpResponse:
     """SPI v3 and the results callbacks, answered by the stand-in exactly as it answers a test."""
-    answer = workable_sandbox().handle(
-        SandboxRequest.build(
-            request.method or "GET",
-            f"/{subdomain}/{rest}",
-            query_string=request.META.get("QUERY_STRING", ""),
-            headers={key: value for key, value in request.headers.items()},
-            body=request.body,
-        )
-    )
-    response = HttpResponse(answer.content(), status=answer.status, content_type="application/json")
-    for name, value in answer.headers.items():
-        response[name] = value
-    return response
+    return serve(request, f"/{subdomain}/{rest}", workable_sandbox().handle)
 
 
 # --- The recruiter's pages ----------------------------------------------------------------------
@@ -181,13 +165,14 @@ def candidate(request: HttpRequest, subdomain: str, candidate_id: str) -> HttpRe
     job = record["jobs"].get(person["job_shortcode"], {})
     # The assessment named like the candidate's job is the one a recruiter means, most likely.
     likely = next((test.id for test in tests if test.name == job.get("title")), None)
-    form = SendAssessmentForm(
+    form = PickForm(
         request.POST if request.method == "POST" else None,
-        tests=[(test.id, test.name) for test in tests],
-        initial={"test": likely},
+        label="Assessment",
+        choices=[(test.id, test.name) for test in tests],
+        initial={"choice": likely},
     )
     if request.method == "POST" and form.is_valid():
-        chosen = next(test for test in tests if test.id == form.cleaned_data["test"])
+        chosen = next(test for test in tests if test.id == form.cleaned_data["choice"])
         try:
             recruiter.send_assessment(
                 sandbox, subdomain, candidate_id, chosen, platform, token=token
