@@ -8,11 +8,18 @@ with the mappings of that moment, asks Harvest whether the application still sit
 and is active (Greenhouse documents no ordering), and only then invites. The invitation is
 unique per application and assessment while it is live, so however often Greenhouse repeats
 itself the candidate gets one email.
+
+A stage change also withdraws: when an application with a live invitation is rejected, or moves
+to a stage that does not map to that invitation's assessment, the worker asks Harvest whether
+it really is no longer active, or still sits in the stage the web hook names (not moved again
+since), and then voids the invitation (`inbound.withdraw`): its link stops working, no reminder
+goes, and the status field, if mapped, says `Withdrawn`.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from assessments.models import Assessment
 from greenhouse import connection
@@ -35,7 +42,7 @@ from greenhouse.unconfirmed import (
 from harver_integration.ids import parse_id
 from integrations import inbound, inbound_events
 from integrations.inbound_events import EventOutcome, Recorded
-from integrations.models import AtsCredential, InboundEvent, Integration
+from integrations.models import AtsCredential, AtsInvitation, InboundEvent, Integration
 from integrations.models import StageMapping as StoredStageMapping
 
 logger = logging.getLogger(__name__)
@@ -120,9 +127,36 @@ def _settled_on_arrival(integration: Integration, webhook: Webhook) -> EventOutc
         return EventOutcome(State.IGNORED, "The integration is not enabled.")
     if isinstance(webhook, StageChange):
         decision = decide(webhook, mappings(integration), job_codes(integration))
-        if isinstance(decision, Ignore):
+        if isinstance(decision, Ignore) and not _left_behind(integration, webhook, decision):
             return _ignored(decision)
     return None
+
+
+def _left_behind(
+    integration: Integration, change: StageChange, decision: Invite | Ignore
+) -> list[AtsInvitation]:
+    """The application's live invitations this change leaves: all of them when it invites to
+    nothing, else those to another assessment."""
+    kept = decision.assessment_id if isinstance(decision, Invite) else None
+    return [
+        invitation
+        for invitation in inbound.live_invitations(integration, invitation_refs(change))
+        if invitation.assessment_id != kept
+    ]
+
+
+def _withdraw(integration: Integration, change: StageChange, left: list[AtsInvitation]) -> str:
+    """Void the invitations the application left, once Harvest confirms it; says what it did
+    ("" when it voided none)."""
+    where = _whereabouts(integration, change)
+    if not where.inactive and not where.in_stage:
+        return ""  # moved again since: the web hook of that move decides
+    withdrawn = [invitation for invitation in left if inbound.withdraw(invitation)]
+    if not withdrawn:
+        return ""
+    names = ", ".join(f'"{row.candidate_assessment.assessment.name}"' for row in withdrawn)
+    why = where.inactive or f'The application moved to "{change.stage_name}"'
+    return f"Withdrew the invitation to {names}: {why}."
 
 
 def _ignored(decision: Ignore) -> EventOutcome:
@@ -163,7 +197,11 @@ def process(event: InboundEvent) -> EventOutcome:
     if not isinstance(webhook, StageChange):
         return EventOutcome(State.IGNORED, "Not a stage change.")
     decision = decide(webhook, mappings(integration), job_codes(integration))
+    left = _left_behind(integration, webhook, decision)
+    withdrawn = _withdraw(integration, webhook, left) if left else ""
     if isinstance(decision, Ignore):
+        if withdrawn:
+            return EventOutcome(State.DONE, withdrawn)
         return _ignored(decision)
     assessment = inbound.offered_assessment(integration, str(decision.assessment_id))
     if assessment is None:
@@ -176,20 +214,39 @@ def process(event: InboundEvent) -> EventOutcome:
     return _invite(integration, webhook, decision, assessment)
 
 
-def _moved_on(integration: Integration, change: StageChange) -> str:
-    """Why the application is no longer where the web hook said ("" when it still is)."""
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where Harvest says the application is now: why it is not active ("" when it is), and
+    whether it still sits in the stage the web hook names."""
+
+    inactive: str
+    in_stage: bool
+
+
+def _whereabouts(integration: Integration, change: StageChange) -> Whereabouts:
     found = connection.credentials(integration)
     application_id = str(change.application_id)
     with connection.open_client(found, interactive=True) as client:
         application = client.application(application_id)
         if application is None:
-            return f"Greenhouse no longer shows application {application_id}; nothing was sent."
+            return Whereabouts(f"Greenhouse no longer shows application {application_id}", False)
         status = str(application.get("status") or "").strip().lower()
         if status not in ACTIVE_APPLICATION_STATUSES:
-            return f"The application is {status or 'without a status'} now; nothing was sent."
+            return Whereabouts(f"The application is {status or 'without a status'} now", False)
         current = client.current_stage(application_id)
     stage_id = current.get("job_interview_stage_id") if current else None
-    if not trigger_stage_matches(change.stage_id, stage_id if isinstance(stage_id, int) else None):
+    in_stage = trigger_stage_matches(
+        change.stage_id, stage_id if isinstance(stage_id, int) else None
+    )
+    return Whereabouts("", in_stage)
+
+
+def _moved_on(integration: Integration, change: StageChange) -> str:
+    """Why the application is no longer where the web hook said ("" when it still is)."""
+    where = _whereabouts(integration, change)
+    if where.inactive:
+        return f"{where.inactive}; nothing was sent."
+    if not where.in_stage:
         return (
             f'The application moved on from "{change.stage_name}" before the invitation; '
             "nothing was sent."

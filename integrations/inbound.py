@@ -1,4 +1,4 @@
-"""Calls from an ATS: whose bearer token it is, and the invitations it creates."""
+"""Calls from an ATS: whose bearer token it is, the invitations it creates, and those it voids."""
 
 from __future__ import annotations
 
@@ -168,3 +168,31 @@ def invite(integration: Integration, request: InvitationRequest) -> InvitationOu
             raise
         return _repeat(integration, existing, request.refs)
     return InvitationOutcome(candidate_assessment, created=True)
+
+
+def live_invitations(integration: Integration, refs: Mapping[str, str]) -> list[AtsInvitation]:
+    """The integration's live invitations with the identity these references make, one per
+    assessment at most (the identity is the provider's, e.g. an application)."""
+    identity = integration.provider_impl.invitation_identity(refs, "")
+    return list(
+        AtsInvitation.objects.select_related("candidate_assessment__assessment").filter(
+            integration=integration,
+            identity_key=AtsInvitation.identity_key_of(identity),
+            is_live=True,
+        )
+    )
+
+
+def withdraw(invitation: AtsInvitation) -> bool:
+    """The ATS voided this invitation: it becomes `rejected` (its links stop working, no
+    reminder goes, and the provider is owed what any status change owes it). False when it had
+    closed already."""
+    try:
+        change = lifecycle.record_status(
+            invitation.candidate_assessment_id,
+            CandidateAssessment.Status.REJECTED,
+            source=invitation.integration.provider,
+        )
+    except lifecycle.StatusTransitionError:
+        return False
+    return change is not None
