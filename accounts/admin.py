@@ -15,8 +15,18 @@ from django.db.models import Count, QuerySet
 from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
 
-from accounts.admin_scope import AccountScopedAdmin, ModelAdminBase
-from accounts.models import Account, StaffTOTPDevice
+from accounts.admin_scope import AccountScopedAdmin, ModelAdminBase, ScopedTabularInline
+from accounts.models import Account, AccountContact, StaffTOTPDevice
+
+
+class AccountContactInline(ScopedTabularInline):
+    """Who at the customer receives the mails about the account's integration issues."""
+
+    model = AccountContact
+    verbose_name = "issue contact"
+    verbose_name_plural = "issue contacts (mailed about integration issues)"
+    fields = ("email",)
+    extra = 0
 
 
 @admin.register(Account)
@@ -27,6 +37,7 @@ class AccountAdmin(AccountScopedAdmin):
     filter_horizontal = ("members",)
     fields = ("name", "members", "candidate_data_retention_days", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
+    inlines = [AccountContactInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Account]:
         return (

@@ -77,6 +77,23 @@ class Account(models.Model):
         return int(days if days is not None else settings.CANDIDATE_DATA_RETENTION_DAYS)
 
 
+class AccountContact(models.Model):
+    """Someone at the customer who is told about the account's integration issues."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    email = models.EmailField("email")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "email"]
+        constraints = [
+            models.UniqueConstraint("account", Lower("email"), name="account_contact_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
 def new_totp_secret() -> str:
     """20 random bytes, hex-encoded: the size RFC 4226 recommends for HMAC-SHA1."""
     return secrets.token_hex(20)

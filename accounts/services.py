@@ -1,4 +1,5 @@
-"""Creating accounts, shared by the command line and anything else that makes them.
+"""Creating accounts and setting their contacts, shared by the command line and anything else
+that does so.
 
 The rules (unique name, known members) live here once so every entry point refuses alike.
 """
@@ -9,9 +10,10 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
-from accounts.models import Account
+from accounts.models import Account, AccountContact
 
 
 class AccountError(Exception):
@@ -52,3 +54,23 @@ def create_account(name: str, *, member_usernames: Iterable[str] = ()) -> Accoun
         account.save()
         account.members.set(members)
     return account
+
+
+def set_contacts(account: Account, emails: Iterable[str]) -> list[AccountContact]:
+    """Make these addresses the account's contacts (who is told about its integration issues),
+    replacing the previous list; each address once, whatever its case. Refuse, naming every bad
+    address, otherwise."""
+    addresses = list({email.strip().lower(): email.strip() for email in emails}.values())
+    problems = []
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            problems.append(f"'{address}' is not an email address.")
+    if problems:
+        raise AccountError(problems)
+    with transaction.atomic():
+        account.contacts.all().delete()
+        return AccountContact.objects.bulk_create(
+            AccountContact(account=account, email=address) for address in addresses
+        )

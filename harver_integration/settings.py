@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Counts the answers to ATS calls by caller and status (issues, metrics).
+    "integrations.inbound_counts.InboundRequestCountingMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -388,6 +391,46 @@ CELERY_BEAT_SCHEDULE["sweep-inbound-events"] = {
     "task": "integrations.tasks.sweep_inbound_events",
     "schedule": DELIVERY_SWEEP_SECONDS,
     "options": {"expires": DELIVERY_SWEEP_SECONDS},
+}
+
+# --- Health, issues and metrics (docs/operations.md) -------------------------------------------
+# How often the issue scan opens and resolves issues (seconds); the drift check against each
+# ATS's field and member lists runs once a day at ISSUE_DRIFT_CHECK_HOUR (UTC).
+ISSUE_SCAN_SECONDS = env.float("ISSUE_SCAN_SECONDS", default=300.0)
+ISSUE_DRIFT_CHECK_HOUR = env.int("ISSUE_DRIFT_CHECK_HOUR", default=2)
+# "Deliveries failing": at least this share of at least this many attempts failed in the window.
+ISSUE_FAILING_RATIO = env.float("ISSUE_FAILING_RATIO", default=0.5)
+ISSUE_FAILING_MIN_ATTEMPTS = env.int("ISSUE_FAILING_MIN_ATTEMPTS", default=5)
+ISSUE_FAILING_WINDOW_HOURS = env.int("ISSUE_FAILING_WINDOW_HOURS", default=24)
+# "Deliveries waiting too long": the oldest undelivered delivery is older than this.
+ISSUE_BACKLOG_MINUTES = env.int("ISSUE_BACKLOG_MINUTES", default=60)
+# "Credential expiring": warned this many days ahead of the stored expiry, once per step.
+ISSUE_EXPIRY_WARNING_DAYS = sorted(
+    (int(days) for days in env.list("ISSUE_EXPIRY_WARNING_DAYS", default=["30", "7", "1"])),
+    reverse=True,
+)
+# "Credentials refused": a 401/403 this recent, with no success and no new credential since.
+ISSUE_CREDENTIALS_LOOKBACK_DAYS = env.int("ISSUE_CREDENTIALS_LOOKBACK_DAYS", default=7)
+# "Inbound errors": at least this many 4xx answers to one integration's caller in an hour.
+ISSUE_INBOUND_ERRORS_PER_HOUR = env.int("ISSUE_INBOUND_ERRORS_PER_HOUR", default=20)
+# A problem found again this soon after its issue was resolved reopens that issue (no new mail).
+ISSUE_REOPEN_QUIET_HOURS = env.int("ISSUE_REOPEN_QUIET_HOURS", default=24)
+# Open issues seen again are listed in one digest per account at most this often.
+ISSUE_DIGEST_HOURS = env.int("ISSUE_DIGEST_HOURS", default=24)
+# Harver support receives every issue mail with the account's contacts; empty: contacts only.
+HARVER_SUPPORT_EMAIL = env.str("HARVER_SUPPORT_EMAIL", default="integrations-support@harver.com")
+# Inbound call counts older than this are deleted by the scan.
+INBOUND_COUNT_RETENTION_DAYS = env.int("INBOUND_COUNT_RETENTION_DAYS", default=8)
+# The bearer token GET /metrics requires; empty: the endpoint refuses every request.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+CELERY_BEAT_SCHEDULE["scan-issues"] = {
+    "task": "integrations.tasks.scan_issues",
+    "schedule": ISSUE_SCAN_SECONDS,
+    "options": {"expires": ISSUE_SCAN_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["check-ats-drift"] = {
+    "task": "integrations.tasks.check_ats_drift",
+    "schedule": crontab(hour=ISSUE_DRIFT_CHECK_HOUR, minute=0),
 }
 
 # --- API ------------------------------------------------------------------------------------

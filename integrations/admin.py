@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 from accounts.admin_scope import AccountScopedAdmin
 from harver_integration.admin_helpers import TwoStateFilter
 from harver_integration.ids import parse_id
-from integrations import services
+from integrations import admin_issues, services  # noqa: F401 - admin_issues registers its admin
 from integrations.admin_deliveries import FailingFilter, delivery_health
 from integrations.admin_verification import CredentialVerificationMixin
 from integrations.admin_views import IntegrationScreensMixin

@@ -15,6 +15,7 @@ from assessments.tasks import send_invitation_email
 from harver_integration.ids import parse_id
 from harver_integration.queueing import publish_after_commit
 from harver_integration.tokens import ATS_TOKEN, hash_token, hashes_match
+from integrations import inbound_counts
 from integrations.models import AtsInvitation, InboundToken, Integration
 from integrations.provider_types import Pattern
 
@@ -38,6 +39,7 @@ def integration_for_token(token: str) -> Integration | None:
     )
     if inbound_token is None or not hashes_match(token, inbound_token.token_hash):
         return None
+    inbound_counts.note_caller(inbound_token.integration_id)
     now = timezone.now()
     if (
         inbound_token.last_used_at is None

@@ -567,6 +567,8 @@ class Delivery(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["integration", "state", "finished_at"], name="delivery_state"),
             models.Index(fields=["candidate_assessment", "kind"], name="delivery_assessment"),
+            # Platform-wide figures over a time range (the health page, the metrics).
+            models.Index(fields=["state", "finished_at"], name="delivery_finished"),
         ]
 
     def __str__(self) -> str:
@@ -607,6 +609,16 @@ class DeliveryAttempt(models.Model):
         indexes = [
             models.Index(
                 fields=["integration", "outcome", "started_at"], name="delivery_attempt_health"
+            ),
+            # Platform-wide figures over a time range, read from the index alone.
+            models.Index(
+                fields=["started_at", "integration", "outcome"], name="delivery_attempt_time"
+            ),
+            # The few attempts the ATS refused the credentials for, found without a range scan.
+            models.Index(
+                fields=["integration", "started_at"],
+                condition=Q(http_status__in=[401, 403]),
+                name="delivery_attempt_refused",
             ),
         ]
 
@@ -716,3 +728,138 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.event_id or self.pk} ({self.get_state_display()})"
+
+
+class InboundRequestCount(models.Model):
+    """How many calls an ATS made to us in one hour, by answer status; the integration is the
+    one the caller's token named (none for an unknown token).
+
+    One row per integration, hour and status, incremented as calls are answered: the issue scan
+    and the metrics read hours, never a row per request.
+    """
+
+    integration = models.ForeignKey(
+        Integration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inbound_request_counts",
+    )
+    provider = models.CharField(max_length=40, help_text="The ATS whose endpoint was called.")
+    hour = models.DateTimeField(help_text="The start of the hour (UTC).")
+    status = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "provider", "hour", "status"],
+                name="one_inbound_count_per_hour_and_status",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "hour", "status"],
+                condition=Q(integration__isnull=True),
+                name="one_anonymous_inbound_count_per_hour_and_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["hour", "status"], name="inbound_count_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.count} answers HTTP {self.status} at {self.hour:%Y-%m-%d %H}:00"
+
+
+class Issue(models.Model):
+    """Something wrong with an integration that someone must fix, found by the issue scan.
+
+    At most one unresolved issue exists per integration, type and `subject` (what of that type
+    is wrong: a field id, an expiry threshold; "" when the type needs none). The scan opens,
+    updates and resolves them; an admin may snooze or resolve one by hand. `notified_at` is set
+    once, when the mail about it is sent; `mailed_at` moves with each digest that lists it.
+    """
+
+    class Type(models.TextChoices):
+        CREDENTIALS_REFUSED = "credentials_refused", "Credentials refused"
+        CREDENTIAL_EXPIRING = "credential_expiring", "Credential expiring"
+        CREDENTIAL_UNREADABLE = "credential_unreadable", "Credential unreadable"
+        DELIVERIES_FAILING = "deliveries_failing", "Deliveries failing"
+        BACKLOG = "backlog", "Deliveries waiting too long"
+        FIELD_GONE = "field_gone", "Mapped field gone or unwritable"
+        NOTE_AUTHOR_GONE = "note_author_gone", "Note author gone"
+        INBOUND_ERRORS = "inbound_errors", "Inbound errors from the ATS"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="issues")
+    type = models.CharField(max_length=40, choices=Type.choices)
+    subject = models.CharField(
+        max_length=255, blank=True, help_text="What of this type is wrong, e.g. the field id."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    message = models.TextField(help_text="What is wrong and what to do, in plain words.")
+    evidence_url = models.CharField(
+        "evidence", max_length=500, blank=True, help_text="The page that shows what was found."
+    )
+    first_seen_at = models.DateTimeField("first seen")
+    last_seen_at = models.DateTimeField("last seen")
+    count = models.PositiveIntegerField(default=1, help_text="How many scans found it.")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the scan found it fixed.",
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "type", "subject"],
+                condition=~Q(state="resolved"),
+                name="one_unresolved_issue_per_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "integration"], name="issue_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.message}"
+
+
+class IssueEvent(models.Model):
+    """The history of an issue: opened, reopened, snoozed, resolved (by whom), mailed."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", "Opened"
+        REOPENED = "reopened", "Found again"
+        SNOOZED = "snoozed", "Snoozed"
+        WOKE = "woke", "Snooze ended"
+        RESOLVED = "resolved", "Resolved"
+        MAILED = "mailed", "Mailed"
+        DIGESTED = "digested", "In a digest"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the scan did it.",
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["issue", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -14,10 +14,11 @@ from functools import partial
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import inbound_events, services, token_reveal
+from integrations import inbound_events, issue_checks, issue_mail, issues, services, token_reveal
 from integrations.models import Integration
 from integrations.outbox import requeue
 
@@ -85,3 +86,35 @@ def sweep_inbound_events() -> None:
     published = inbound_events.sweep()
     if published:
         logger.info("Inbound event sweep: %d published", published)
+
+
+def _run_alone(name: str, seconds: float) -> bool:
+    """Take the cluster-wide turn for a periodic job; False while another scheduler's run holds
+    it (two schedulers stay safe without it: this only saves the double work)."""
+    return bool(cache.add(f"periodic-run:{name}", "1", timeout=max(int(seconds), 1)))
+
+
+@shared_task(ignore_result=True)
+def scan_issues() -> None:
+    """The issue scan (beat, every ISSUE_SCAN_SECONDS): open, update and resolve issues, mail
+    new ones once, send due digests, forget old inbound counts."""
+    if not _run_alone("scan-issues", settings.ISSUE_SCAN_SECONDS * 0.9):
+        return
+    now = timezone.now()
+    counts = issues.scan(issue_checks.FREQUENT_CHECKS, now=now)
+    mailed = issue_mail.notify_new(now)
+    digests = issue_mail.send_digests(now)
+    issues.prune_inbound_counts(now)
+    if counts.opened or counts.resolved or counts.reopened or mailed or digests:
+        logger.info("Issue scan: %s; %d mailed, %d digest(s)", counts, mailed, digests)
+
+
+@shared_task(ignore_result=True)
+def check_ats_drift() -> None:
+    """The nightly drift check (beat): mapped fields and note authors the ATS no longer has."""
+    if not _run_alone("check-ats-drift", 3600):
+        return
+    now = timezone.now()
+    counts = issues.scan([issue_checks.ats_drift], now=now)
+    mailed = issue_mail.notify_new(now)
+    logger.info("ATS drift check: %s; %d mailed", counts, mailed)

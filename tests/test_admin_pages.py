@@ -33,6 +33,8 @@ from integrations.models import (
     DeliveryAttempt,
     InboundToken,
     Integration,
+    Issue,
+    IssueEvent,
     ReportSettings,
 )
 from tests import factories
@@ -48,7 +50,14 @@ pytestmark = pytest.mark.usefixtures("private_cache")
 
 WORKABLE_TOKEN = "wk-live-4f1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Admins that only show what was recorded: no add or delete pages to open.
-READ_ONLY_MODELS = (LogEntry, EngineEvent, Delivery, PersonalDataRecord, CandidateAssessment)
+READ_ONLY_MODELS = (
+    LogEntry,
+    EngineEvent,
+    Delivery,
+    PersonalDataRecord,
+    CandidateAssessment,
+    Issue,
+)
 # Rows the platform writes itself (sign-in attempts, two-factor devices): deleted, never added.
 NO_ADD_MODELS = (AccessAttempt, AccessLog, AccessFailureLog, StaffTOTPDevice)
 OVERVIEW_TABS = [
@@ -894,6 +903,27 @@ def _make_candidate_assessments(count: int, member: User) -> None:
     )
 
 
+def _make_issues(count: int, member: User) -> None:
+    account = Account.objects.filter(members=member).first() or factories.AccountFactory.create()
+    account.members.add(member)
+    integration = Integration.objects.create(account=account, provider="workable")
+    now = timezone.now()
+    made = Issue.objects.bulk_create(
+        Issue(
+            integration=integration,
+            type=Issue.Type.FIELD_GONE,
+            subject=f"drift:field{Issue.objects.count() + number}",
+            message="The mapped Workable field is gone.",
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        for number in range(count)
+    )
+    IssueEvent.objects.bulk_create(
+        IssueEvent(issue=issue, action=IssueEvent.Action.OPENED, at=now) for issue in made
+    )
+
+
 ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     Account: _make_accounts,
     Assessment: _make_assessments,
@@ -901,6 +931,7 @@ ROW_MAKERS: dict[type, Callable[[int, User], None]] = {
     EngineApiKey: _make_engine_keys,
     EngineEvent: _make_engine_events,
     Delivery: _make_deliveries,
+    Issue: _make_issues,
     User: _make_users,
     Group: _make_groups,
     LogEntry: _make_log_entries,
@@ -920,6 +951,7 @@ SCOPED_MODELS = [
     Delivery,
     PersonalDataRecord,
     CandidateAssessment,
+    Issue,
 ]
 
 

@@ -19,13 +19,16 @@ def test_it_names_the_account_of_an_enabled_integration(workable):
 
 
 def test_it_checks_the_token_with_one_query_once_its_use_is_recorded(workable):
-    workable["client"].get(CONNECTION_URL)  # records last_used_at
+    workable["client"].get(CONNECTION_URL)  # records last_used_at and the hour's first count
 
     with CaptureQueriesContext(connection) as queries:
         response = workable["client"].get(CONNECTION_URL)
 
+    # One query checks the token; one more counts the answer (integrations.inbound_counts).
     assert response.status_code == 200
-    assert len(queries) == 1, [query["sql"] for query in queries.captured_queries]
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len(sql) == 2, sql
+    assert sql[1].startswith('UPDATE "integrations_inboundrequestcount"'), sql
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""`manage.py accounts`: create and list customer accounts from a shell or a script.
+"""`manage.py accounts`: create and list customer accounts, and set who at the customer is told
+about integration issues, from a shell or a script.
 
 Support onboards customers before anyone opens the admin; scripts read `--json` (one object on
 stdout). Refusals exit non-zero with every problem named on stderr.
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts import services
 from accounts.models import Account
 from harver_integration import history
+from harver_integration.ids import id_argument
 
 
 class Command(BaseCommand):
@@ -37,10 +39,28 @@ class Command(BaseCommand):
         listing = subcommands.add_parser("list", help="List every account.")
         listing.add_argument("--json", action="store_true", help="Print one JSON object.")
 
+        contacts = subcommands.add_parser(
+            "set-contacts",
+            help="Set who at the customer receives the integration issue mails (replaces them).",
+        )
+        contacts.add_argument("id", type=id_argument, metavar="ID", help="The account's id.")
+        which = contacts.add_mutually_exclusive_group(required=True)
+        which.add_argument(
+            "--email",
+            dest="emails",
+            action="append",
+            metavar="ADDRESS",
+            help="A contact's email address; repeat for more.",
+        )
+        which.add_argument("--clear", action="store_true", help="Remove every contact.")
+        contacts.add_argument("--json", action="store_true", help="Print one JSON object.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         with history.command_line_actor():
             if options["subcommand"] == "create":
                 self.create_account(options)
+            elif options["subcommand"] == "set-contacts":
+                self.set_contacts(options)
             else:
                 self.list_accounts(options)
 
@@ -51,6 +71,18 @@ class Command(BaseCommand):
             raise CommandError("\n".join(error.problems)) from error
         data = _account_data(account)
         self.emit(options, data, [f"Created account {account.pk}: {account.name}", _members(data)])
+
+    def set_contacts(self, options: dict[str, Any]) -> None:
+        account = Account.objects.filter(pk=options["id"]).first()
+        if account is None:
+            raise CommandError(f"No account with id {options['id']}.")
+        try:
+            contacts = services.set_contacts(account, options["emails"] or [])
+        except services.AccountError as error:
+            raise CommandError("\n".join(error.problems)) from error
+        emails = [contact.email for contact in contacts]
+        line = f"Contacts of account {account.pk} ({account.name}): {', '.join(emails) or 'none'}"
+        self.emit(options, {"id": account.pk, "contacts": emails}, [line])
 
     def list_accounts(self, options: dict[str, Any]) -> None:
         accounts = Account.objects.prefetch_related("members", "integrations", "assessments")

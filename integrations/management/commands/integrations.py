@@ -30,6 +30,7 @@ from integrations.models import (
     AtsCredential,
     InboundToken,
     Integration,
+    Issue,
     ReportSettings,
     StageMapping,
 )
@@ -174,6 +175,15 @@ class Command(BaseCommand):
         switch.add_argument("--off", action="store_true", help="Send calls to the real ATS.")
 
         go_live_check.add_arguments(add("go-live-check", go_live_check.HELP))
+        issues = add(
+            "issues",
+            "List the open issues (snoozed ones too), of one integration or of all.",
+            with_id=False,
+        )
+        issues.add_argument(
+            "id", type=id_argument, nargs="?", metavar="ID", help="Integration id (default: all)."
+        )
+
         add("enable", "Enable the integration if every check passes; otherwise name each problem.")
         add("disable", "Disable the integration.")
         add("rotate-token", "Mint a new ATS to Harver token; the previous one stops working.")
@@ -191,6 +201,7 @@ class Command(BaseCommand):
             "rotate-token": self.rotate_token,
             "sandbox": self.sandbox,
             "go-live-check": self.go_live_check,
+            "issues": self.issues,
         }
         try:
             with history.command_line_actor():
@@ -383,6 +394,21 @@ class Command(BaseCommand):
             [f"Integration {integration.pk} now calls {where} only."],
         )
 
+    def issues(self, options: Options) -> None:
+        open_issues = Issue.objects.exclude(state=Issue.State.RESOLVED).select_related(
+            "integration__account"
+        )
+        if options["id"] is not None:
+            open_issues = open_issues.filter(integration=self.integration(options))
+        rows = [_issue_data(issue) for issue in open_issues.order_by("-last_seen_at", "-id")]
+        lines = [
+            f"{row['type']} on integration {row['integration']['id']} "
+            f"({row['integration']['name']}): opened {row['opened']}, last seen "
+            f"{row['last_seen']}, {row['count']} time(s){_snoozed(row)}\n  {row['message']}"
+            for row in rows
+        ] or ["No open issues."]
+        self.emit(options, {"issues": rows}, lines)
+
     def rotate_token(self, options: Options) -> None:
         integration = self.integration(options)
         token = services.rotate_inbound_token(integration)
@@ -430,6 +456,25 @@ def _inbound_setup_lines(integration: Integration, setup: list[dict[str, str]]) 
         f"Paste into {ats} (the ATS to Harver token is shown only this once):",
         *(f"  {item['label']}: {item['value']}" for item in setup),
     ]
+
+
+def _issue_data(issue: Issue) -> dict[str, Any]:
+    return {
+        "id": issue.pk,
+        "type": issue.type,
+        "integration": {"id": issue.integration_id, "name": str(issue.integration)},
+        "state": issue.state,
+        "snoozed_until": _date(issue.snoozed_until),
+        "opened": _date(issue.first_seen_at),
+        "last_seen": _date(issue.last_seen_at),
+        "count": issue.count,
+        "message": issue.message,
+        "evidence_url": issue.evidence_url or None,
+    }
+
+
+def _snoozed(row: dict[str, Any]) -> str:
+    return f", snoozed until {row['snoozed_until']}" if row["snoozed_until"] else ""
 
 
 def _inbound_data(token: InboundToken | None) -> dict[str, Any] | None:
