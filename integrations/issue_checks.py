@@ -26,6 +26,7 @@ from integrations.models import (
     InboundRequestCount,
     Integration,
     Issue,
+    PauseCause,
 )
 from integrations.transport import DeliveryError
 
@@ -35,6 +36,8 @@ Type = Issue.Type
 REFUSED_STATUSES = (401, 403)
 # Deliveries not delivered yet and not held by a disabled integration.
 UNDELIVERED_STATES = (Delivery.State.PENDING, Delivery.State.SENDING)
+# Attempts that sent something and got an answer (or none): not dropped, not paused.
+SENT_OUTCOMES = (DeliveryAttempt.Outcome.SUCCEEDED, *DeliveryAttempt.FAILURES)
 DELIVERY_SUBJECT = "delivery:"
 DRIFT_SUBJECT = "drift:"
 
@@ -81,8 +84,9 @@ def _enabled() -> dict[int, str]:
 
 
 def credentials_refused(now: datetime.datetime) -> CheckResult:
-    """The ATS answered 401/403 and nothing since shows the credentials work again: no success
-    after it, no credential entered after it."""
+    """The ATS refused the credentials: the integration's deliveries are paused for it, or it
+    answered 401/403 and nothing since shows the credentials work again (no success after it,
+    no credential entered after it)."""
     enabled = _enabled()
     since = now - datetime.timedelta(days=settings.ISSUE_CREDENTIALS_LOOKBACK_DAYS)
     refused = dict(
@@ -111,7 +115,22 @@ def credentials_refused(now: datetime.datetime) -> CheckResult:
         )
     )
     result = CheckResult(types=(Type.CREDENTIALS_REFUSED,))
+    paused = Integration.objects.filter(
+        pk__in=enabled, pause_cause=PauseCause.CREDENTIALS_REFUSED
+    ).values_list("pk", "paused_reason")
+    for integration_id, reason in paused:
+        result.findings.append(
+            Finding(
+                integration_id,
+                Type.CREDENTIALS_REFUSED,
+                f"{reason or enabled[integration_id] + ' refused the credentials.'} Its deliveries "
+                "are paused: enter a working credential on the Harver to ATS tab.",
+                timeline_path(integration_id),
+            )
+        )
     for integration_id, last_refusal in refused.items():
+        if integration_id in {finding.integration_id for finding in result.findings}:
+            continue
         later = [succeeded.get(integration_id), credential_changed.get(integration_id)]
         if any(moment and moment > last_refusal for moment in later):
             continue
@@ -195,7 +214,7 @@ def deliveries_failing(now: datetime.datetime) -> CheckResult:
         .order_by()
         .values("integration_id")
         .annotate(
-            total=Count("pk"),
+            total=Count("pk", filter=Q(outcome__in=SENT_OUTCOMES)),
             failed=Count("pk", filter=Q(outcome__in=DeliveryAttempt.FAILURES)),
         )
         .filter(total__gte=settings.ISSUE_FAILING_MIN_ATTEMPTS)

@@ -19,7 +19,14 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AccountContact
 from integrations import inbound_counts, issue_checks, issue_mail, issues, tasks
-from integrations.models import AtsCredential, Delivery, InboundRequestCount, Integration, Issue
+from integrations.models import (
+    AtsCredential,
+    Delivery,
+    InboundRequestCount,
+    Integration,
+    Issue,
+    PauseCause,
+)
 from tests import outbox_rows
 from tests.admin_support import private_cache, staff_member  # noqa: F401 (fixtures)
 from tests.workable.delivery_support import MEMBER_ID, configure
@@ -80,6 +87,24 @@ def test_credentials_refused_resolves_once_a_new_credential_is_entered(enabled):
     assert open_issues(enabled) == [(Type.CREDENTIALS_REFUSED, "")]
 
     AtsCredential.objects.filter(integration=enabled).update(updated_at=timezone.now())
+    scan()
+    assert open_issues(enabled) == []
+
+
+def test_credentials_refused_opens_while_the_deliveries_are_paused_for_a_401(enabled):
+    Integration.objects.filter(pk=enabled.pk).update(
+        deliveries_paused_at=timezone.now(),
+        pause_cause=PauseCause.CREDENTIALS_REFUSED,
+        paused_reason="Workable rejected the credentials (HTTP 401): Not authorized.",
+    )
+    scan()
+    issue = only_issue(enabled, Type.CREDENTIALS_REFUSED)
+    assert issue.message.startswith("Workable rejected the credentials (HTTP 401): Not authorized.")
+    assert "deliveries are paused" in issue.message
+
+    Integration.objects.filter(pk=enabled.pk).update(
+        deliveries_paused_at=None, pause_cause="", paused_reason=""
+    )
     scan()
     assert open_issues(enabled) == []
 

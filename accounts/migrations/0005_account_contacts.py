@@ -6,23 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_personal_data'),
+        ("accounts", "0004_personal_data"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountContact',
+            name="AccountContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="accounts.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['account', 'email'],
-                'constraints': [models.UniqueConstraint(models.F('account'), django.db.models.functions.text.Lower('email'), name='account_contact_unique_ci')],
+                "ordering": ["account", "email"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("account"),
+                        django.db.models.functions.text.Lower("email"),
+                        name="account_contact_unique_ci",
+                    )
+                ],
             },
         ),
     ]

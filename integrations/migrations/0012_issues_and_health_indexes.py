@@ -6,112 +6,235 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0007_personal_data'),
-        ('integrations', '0011_pause_and_go_live'),
+        ("assessments", "0007_personal_data"),
+        ("integrations", "0011_pause_and_go_live"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundRequestCount',
+            name="InboundRequestCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(help_text='The ATS whose endpoint was called.', max_length=40)),
-                ('hour', models.DateTimeField(help_text='The start of the hour (UTC).')),
-                ('status', models.PositiveSmallIntegerField()),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(help_text="The ATS whose endpoint was called.", max_length=40),
+                ),
+                ("hour", models.DateTimeField(help_text="The start of the hour (UTC).")),
+                ("status", models.PositiveSmallIntegerField()),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Issue',
+            name="Issue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('credentials_refused', 'Credentials refused'), ('credential_expiring', 'Credential expiring'), ('credential_unreadable', 'Credential unreadable'), ('deliveries_failing', 'Deliveries failing'), ('backlog', 'Deliveries waiting too long'), ('field_gone', 'Mapped field gone or unwritable'), ('note_author_gone', 'Note author gone'), ('inbound_errors', 'Inbound errors from the ATS')], max_length=40)),
-                ('subject', models.CharField(blank=True, help_text='What of this type is wrong, e.g. the field id.', max_length=255)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('snoozed', 'Snoozed'), ('resolved', 'Resolved')], default='open', max_length=20)),
-                ('message', models.TextField(help_text='What is wrong and what to do, in plain words.')),
-                ('evidence_url', models.CharField(blank=True, help_text='The page that shows what was found.', max_length=500, verbose_name='evidence')),
-                ('first_seen_at', models.DateTimeField(verbose_name='first seen')),
-                ('last_seen_at', models.DateTimeField(verbose_name='last seen')),
-                ('count', models.PositiveIntegerField(default=1, help_text='How many scans found it.')),
-                ('snoozed_until', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('notified_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('mailed_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("credentials_refused", "Credentials refused"),
+                            ("credential_expiring", "Credential expiring"),
+                            ("credential_unreadable", "Credential unreadable"),
+                            ("deliveries_failing", "Deliveries failing"),
+                            ("backlog", "Deliveries waiting too long"),
+                            ("field_gone", "Mapped field gone or unwritable"),
+                            ("note_author_gone", "Note author gone"),
+                            ("inbound_errors", "Inbound errors from the ATS"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        blank=True,
+                        help_text="What of this type is wrong, e.g. the field id.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("snoozed", "Snoozed"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "message",
+                    models.TextField(help_text="What is wrong and what to do, in plain words."),
+                ),
+                (
+                    "evidence_url",
+                    models.CharField(
+                        blank=True,
+                        help_text="The page that shows what was found.",
+                        max_length=500,
+                        verbose_name="evidence",
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField(verbose_name="first seen")),
+                ("last_seen_at", models.DateTimeField(verbose_name="last seen")),
+                (
+                    "count",
+                    models.PositiveIntegerField(default=1, help_text="How many scans found it."),
+                ),
+                ("snoozed_until", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("notified_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("mailed_at", models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={
-                'ordering': ['-last_seen_at', '-id'],
+                "ordering": ["-last_seen_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IssueEvent',
+            name="IssueEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('opened', 'Opened'), ('reopened', 'Found again'), ('snoozed', 'Snoozed'), ('woke', 'Snooze ended'), ('resolved', 'Resolved'), ('mailed', 'Mailed'), ('digested', 'In a digest')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("reopened", "Found again"),
+                            ("snoozed", "Snoozed"),
+                            ("woke", "Snooze ended"),
+                            ("resolved", "Resolved"),
+                            ("mailed", "Mailed"),
+                            ("digested", "In a digest"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['issue', 'at', 'id'],
+                "ordering": ["issue", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['state', 'finished_at'], name='delivery_finished'),
+            model_name="delivery",
+            index=models.Index(fields=["state", "finished_at"], name="delivery_finished"),
         ),
         migrations.AddIndex(
-            model_name='deliveryattempt',
-            index=models.Index(fields=['started_at', 'integration', 'outcome'], name='delivery_attempt_time'),
+            model_name="deliveryattempt",
+            index=models.Index(
+                fields=["started_at", "integration", "outcome"], name="delivery_attempt_time"
+            ),
         ),
         migrations.AddIndex(
-            model_name='deliveryattempt',
-            index=models.Index(condition=models.Q(('http_status__in', [401, 403])), fields=['integration', 'started_at'], name='delivery_attempt_refused'),
+            model_name="deliveryattempt",
+            index=models.Index(
+                condition=models.Q(("http_status__in", [401, 403])),
+                fields=["integration", "started_at"],
+                name="delivery_attempt_refused",
+            ),
         ),
         migrations.AddField(
-            model_name='inboundrequestcount',
-            name='integration',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='inbound_request_counts', to='integrations.integration'),
+            model_name="inboundrequestcount",
+            name="integration",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="inbound_request_counts",
+                to="integrations.integration",
+            ),
         ),
         migrations.AddField(
-            model_name='issue',
-            name='integration',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='integrations.integration'),
+            model_name="issue",
+            name="integration",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="issues",
+                to="integrations.integration",
+            ),
         ),
         migrations.AddField(
-            model_name='issue',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, help_text='Empty when the scan found it fixed.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="issue",
+            name="resolved_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty when the scan found it fixed.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='issueevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, help_text='Empty when the scan did it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="issueevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty when the scan did it.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='issueevent',
-            name='issue',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='integrations.issue'),
+            model_name="issueevent",
+            name="issue",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="integrations.issue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='inboundrequestcount',
-            index=models.Index(fields=['hour', 'status'], name='inbound_count_hour'),
+            model_name="inboundrequestcount",
+            index=models.Index(fields=["hour", "status"], name="inbound_count_hour"),
         ),
         migrations.AddConstraint(
-            model_name='inboundrequestcount',
-            constraint=models.UniqueConstraint(fields=('integration', 'provider', 'hour', 'status'), name='one_inbound_count_per_hour_and_status'),
+            model_name="inboundrequestcount",
+            constraint=models.UniqueConstraint(
+                fields=("integration", "provider", "hour", "status"),
+                name="one_inbound_count_per_hour_and_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboundrequestcount',
-            constraint=models.UniqueConstraint(condition=models.Q(('integration__isnull', True)), fields=('provider', 'hour', 'status'), name='one_anonymous_inbound_count_per_hour_and_status'),
+            model_name="inboundrequestcount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("integration__isnull", True)),
+                fields=("provider", "hour", "status"),
+                name="one_anonymous_inbound_count_per_hour_and_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['state', 'integration'], name='issue_state'),
+            model_name="issue",
+            index=models.Index(fields=["state", "integration"], name="issue_state"),
         ),
         migrations.AddConstraint(
-            model_name='issue',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'resolved'), _negated=True), fields=('integration', 'type', 'subject'), name='one_unresolved_issue_per_subject'),
+            model_name="issue",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "resolved"), _negated=True),
+                fields=("integration", "type", "subject"),
+                name="one_unresolved_issue_per_subject",
+            ),
         ),
     ]
