@@ -46,15 +46,8 @@ class ExtendForm(forms.Form):
 
 @admin.register(CandidateAssessment)
 class CandidateAssessmentAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
-    list_display = (
-        "email",
-        "assessment",
-        "account",
-        "status",
-        "expires_at",
-        "invitation_sent_at",
-        "created_at",
-    )
+    # The account is a filter, not a column: the deadline must fit on a laptop's screen.
+    list_display = ("email", "assessment", "status", "expires_at", "invitation_sent_at")
     list_filter = ("status", ("account", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("assessment", "account")
     search_fields = ("email", "first_name", "last_name")
