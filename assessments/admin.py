@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from accounts.admin_scope import AccountScopedAdmin, ScopedTabularInline
 from assessments.admin_invitations import CandidateAssessmentAdmin
 from assessments.admin_personal_data import PersonalDataRecordAdmin
+from assessments.admin_translations import translation_field_names, translations_form
 from assessments.deadlines import parse_reminder_hours
 from assessments.models import Assessment, Competency, QuestionnaireItem
 
@@ -69,7 +70,8 @@ class AssessmentForm(AssessmentModelForm):
 
 class CompetencyInline(ScopedTabularInline):
     model = Competency
-    fields = ("name", "weight", "position")
+    form = translations_form(Competency, "name", "name")
+    fields = ("name", *translation_field_names(), "weight", "position")
     extra = 0
 
 
@@ -77,7 +79,8 @@ class QuestionnaireItemInline(ScopedTabularInline):
     """The built-in questionnaire's statements; a competency must be saved before its items."""
 
     model = QuestionnaireItem
-    fields = ("competency", "text", "is_reversed", "position")
+    form = translations_form(QuestionnaireItem, "text", "statement")
+    fields = ("competency", "text", *translation_field_names(), "is_reversed", "position")
     extra = 0
     verbose_name_plural = "questionnaire (Likert statements, one page per competency)"
 
@@ -129,6 +132,7 @@ class AssessmentAdmin(AccountScopedAdmin):
                     "reminder_hours_before",
                     "reminder_days_after",
                     "language",
+                    "language_from_browser",
                 ),
                 "description": "New values apply to invitations sent from now on; an "
                 "invitation's own deadline changes only when it is extended.",

@@ -78,6 +78,67 @@ DEMO_ITEMS: dict[str, list[tuple[str, bool]]] = {
     ],
 }
 
+# The Dutch the demo's candidates read (an assessment in Dutch, or a Dutch browser where the
+# assessment lets it choose): each competency name and statement above, by its English.
+DEMO_DUTCH: dict[str, str] = {
+    "Conscientiousness": "Zorgvuldigheid",
+    "Agreeableness": "Meegaandheid",
+    "Customer focus": "Klantgerichtheid",
+    "Resilience": "Veerkracht",
+    "Verbal reasoning": "Verbaal redeneren",
+    "Numerical reasoning": "Numeriek redeneren",
+    "Leadership": "Leiderschap",
+    "I finish the tasks I start, even the dull ones.": "Ik maak de taken af waaraan ik begin, "
+    "ook de saaie.",
+    "I double-check my work before I hand it over.": "Ik controleer mijn werk nog eens voordat "
+    "ik het overdraag.",
+    "I often leave things until the last minute.": "Ik laat dingen vaak tot het laatste moment "
+    "liggen.",
+    "I keep my workplace tidy and organised.": "Ik houd mijn werkplek netjes en geordend.",
+    "I enjoy helping colleagues who are falling behind.": "Ik help graag collega's die achterop "
+    "raken.",
+    "I find it hard to see things from someone else's point of view.": "Ik vind het moeilijk om "
+    "dingen vanuit het standpunt van een ander te zien.",
+    "I try to find a solution that works for everyone in a disagreement.": "Bij onenigheid zoek "
+    "ik een oplossing die voor iedereen werkt.",
+    "I go out of my way to make a customer's visit a good one.": "Ik doe extra moeite om het "
+    "bezoek van een klant goed te laten verlopen.",
+    "I stay friendly with customers who are rude to me.": "Ik blijf vriendelijk tegen klanten "
+    "die onbeleefd tegen me zijn.",
+    "Customers' problems are not my concern once they have paid.": "De problemen van klanten "
+    "zijn mijn zaak niet meer zodra ze hebben betaald.",
+    "I ask customers what they need instead of guessing.": "Ik vraag klanten wat ze nodig "
+    "hebben in plaats van te raden.",
+    "I bounce back quickly after a difficult conversation.": "Ik herstel snel na een moeilijk "
+    "gesprek.",
+    "Criticism of my work stays on my mind for days.": "Kritiek op mijn werk blijft dagenlang "
+    "door mijn hoofd gaan.",
+    "I stay calm when many things need doing at once.": "Ik blijf kalm als er veel tegelijk "
+    "moet gebeuren.",
+    "I can explain a complicated policy in plain words.": "Ik kan ingewikkeld beleid in "
+    "eenvoudige woorden uitleggen.",
+    "I spot mistakes and gaps in written instructions.": "Ik zie fouten en gaten in "
+    "geschreven instructies.",
+    "Long emails are hard for me to follow.": "Lange e-mails kan ik moeilijk volgen.",
+    "I can quickly work out whether stock numbers add up.": "Ik kan snel nagaan of "
+    "voorraadaantallen kloppen.",
+    "I am comfortable reading tables and charts.": "Ik lees gemakkelijk tabellen en grafieken.",
+    "I avoid tasks that involve figures.": "Ik vermijd taken waarbij cijfers komen kijken.",
+    "People come to me when they need a decision.": "Mensen komen naar mij als er een besluit "
+    "nodig is.",
+    "I give clear instructions when the team is under pressure.": "Ik geef duidelijke "
+    "instructies als het team onder druk staat.",
+    "I would rather not tell a colleague that their work is not good enough.": "Ik zeg een "
+    "collega liever niet dat zijn of haar werk niet goed genoeg is.",
+    "I make sure everyone in my team knows what is expected of them.": "Ik zorg ervoor dat "
+    "iedereen in mijn team weet wat er van hem of haar wordt verwacht.",
+}
+
+
+def demo_translations(text: str) -> dict[str, str]:
+    """The translations a demo competency name or statement is stored with."""
+    return {"nl": DEMO_DUTCH[text]} if text in DEMO_DUTCH else {}
+
 
 @dataclass
 class DemoLogin:
@@ -101,7 +162,11 @@ def load_demo_data() -> DemoLogin:
             competency, _ = Competency.objects.get_or_create(
                 assessment=assessment,
                 name=competency_name,
-                defaults={"weight": weight, "position": position},
+                defaults={
+                    "weight": weight,
+                    "position": position,
+                    "translations": demo_translations(competency_name),
+                },
             )
             if has_items:
                 continue  # an admin may have edited the questionnaire; leave it as it is
@@ -110,6 +175,7 @@ def load_demo_data() -> DemoLogin:
                     assessment=assessment,
                     competency=competency,
                     text=text,
+                    translations=demo_translations(text),
                     is_reversed=is_reversed,
                     position=item_position,
                 )

@@ -16,7 +16,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from assessments import languages
 from assessments.lifecycle import StatusTransitionError, record_status
 from assessments.models import CandidateAssessment, CandidateLink, new_candidate_token
 from harver_integration.tokens import hash_token
@@ -64,15 +66,19 @@ def send_invitation(candidate_assessment_id: int) -> bool:
             "company": candidate_assessment.account.name,
             "assessment": candidate_assessment.assessment,
         }
-        subject = f"{context['company']}: your {candidate_assessment.assessment.name}"
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("assessments/email/invitation.txt", context),
-            to=[candidate_assessment.email],
-        )
-        message.attach_alternative(
-            render_to_string("assessments/email/invitation.html", context), "text/html"
-        )
+        with languages.speaking(languages.of_assessment(candidate_assessment.assessment)):
+            subject = gettext("%(company)s: your %(assessment)s") % {
+                "company": context["company"],
+                "assessment": candidate_assessment.assessment.name,
+            }
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("assessments/email/invitation.txt", context),
+                to=[candidate_assessment.email],
+            )
+            message.attach_alternative(
+                render_to_string("assessments/email/invitation.html", context), "text/html"
+            )
         message.send()
         candidate_assessment.invitation_sent_at = timezone.now()
         candidate_assessment.save(update_fields=["invitation_sent_at", "updated_at"])

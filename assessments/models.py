@@ -72,6 +72,12 @@ class Assessment(models.Model):
         default=DEFAULT_LANGUAGE,
         help_text="The language of the candidate's pages and emails.",
     )
+    language_from_browser = models.BooleanField(
+        "candidate's browser chooses",
+        default=False,
+        help_text="Show the candidate's pages in their browser's preferred language when we ship "
+        "it; otherwise, and in emails, the language above.",
+    )
     great_fit_min = models.PositiveSmallIntegerField(
         "great fit from",
         default=DEFAULT_GREAT_FIT_MIN,
@@ -118,6 +124,11 @@ class Assessment(models.Model):
             raise ValidationError(problems)
 
 
+def translated(source: str, translations: dict[str, str], language: str) -> str:
+    """A text as candidates read it in `language`: its translation, else the text as written."""
+    return str(translations.get(language) or source)
+
+
 class Competency(models.Model):
     """A scored trait of an assessment (e.g. Conscientiousness); its weight feeds the overall."""
 
@@ -125,6 +136,11 @@ class Competency(models.Model):
         Assessment, on_delete=models.CASCADE, related_name="competencies"
     )
     name = models.CharField(max_length=100)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The name as candidates read it in each other language: {language: name}.",
+    )
     weight = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -143,6 +159,9 @@ class Competency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str) -> str:
+        return translated(self.name, self.translations, language)
 
 
 def new_candidate_token() -> str:
@@ -335,6 +354,11 @@ class QuestionnaireItem(models.Model):
         help_text="The competency this statement scores; one of the assessment's.",
     )
     text = models.CharField("statement", max_length=300)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The statement in each other language: {language: statement}.",
+    )
     is_reversed = models.BooleanField(
         "reversed",
         default=False,
@@ -352,6 +376,9 @@ class QuestionnaireItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def text_in(self, language: str) -> str:
+        return translated(self.text, self.translations, language)
 
     def clean(self) -> None:
         if (

@@ -15,11 +15,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assessments import questionnaire
+from assessments import languages, questionnaire
 from assessments.models import LIKERT_MAX, LIKERT_MIN, CandidateAssessment
 from assessments.questionnaire import AnsweringClosed, IncompleteAnswers, QuestionPage
 from harver_integration.ids import parse_id
@@ -30,22 +31,24 @@ Status = CandidateAssessment.Status
 SECONDS_PER_ITEM = 15
 
 LIKERT_LABELS = {
-    1: "Strongly disagree",
-    2: "Disagree",
-    3: "Neither agree nor disagree",
-    4: "Agree",
-    5: "Strongly agree",
+    1: _("Strongly disagree"),
+    2: _("Disagree"),
+    3: _("Neither agree nor disagree"),
+    4: _("Agree"),
+    5: _("Strongly agree"),
 }
 
 CLOSED_PAGES = {
     Status.EXPIRED: (
-        "This invitation has expired",
-        "The time to complete this assessment has passed. Please contact {company} if you "
-        "still want to take it.",
+        _("This invitation has expired"),
+        _(
+            "The time to complete this assessment has passed. Please contact {company} if you "
+            "still want to take it."
+        ),
     ),
     Status.REJECTED: (
-        "This invitation has been withdrawn",
-        "{company} no longer needs this assessment from you. Nothing more is needed from you.",
+        _("This invitation has been withdrawn"),
+        _("{company} no longer needs this assessment from you. Nothing more is needed from you."),
     ),
 }
 
@@ -60,9 +63,11 @@ def _not_found(request: HttpRequest) -> HttpResponse:
         request,
         "assessments/candidate/closed.html",
         {
-            "heading": "This link is not valid",
-            "explanation": "Please open the link from your invitation email exactly as it was "
-            "sent. If it still does not work, contact the company that invited you.",
+            "heading": gettext("This link is not valid"),
+            "explanation": gettext(
+                "Please open the link from your invitation email exactly as it was sent. If it "
+                "still does not work, contact the company that invited you."
+            ),
         },
         status=404,
     )
@@ -73,10 +78,11 @@ def _erased(request: HttpRequest, candidate_assessment: CandidateAssessment) -> 
         request,
         "assessments/candidate/closed.html",
         {
-            "heading": "This invitation no longer exists",
-            "explanation": "The personal data of this assessment was erased on request, so "
-            "this link no longer opens anything. Please contact "
-            f"{candidate_assessment.account.name} if you have questions.",
+            "heading": gettext("This invitation no longer exists"),
+            "explanation": gettext(
+                "The personal data of this assessment was erased on request, so this link no "
+                "longer opens anything. Please contact {company} if you have questions."
+            ).format(company=candidate_assessment.account.name),
             "company": candidate_assessment.account.name,
         },
         status=410,
@@ -103,7 +109,7 @@ def _replaced(request: HttpRequest, candidate_assessment: CandidateAssessment) -
 
 def _open(request: HttpRequest, token: str) -> CandidateAssessment | HttpResponse:
     """The candidate assessment the link opens, or the page saying it opens nothing."""
-    link = questionnaire.find_link(token)
+    link = languages.found_link(request)
     if link is None:
         return _not_found(request)
     candidate_assessment = link.candidate_assessment
@@ -120,8 +126,8 @@ def _closed(request: HttpRequest, candidate_assessment: CandidateAssessment) -> 
         request,
         "assessments/candidate/closed.html",
         {
-            "heading": heading,
-            "explanation": explanation.format(company=candidate_assessment.account.name),
+            "heading": str(heading),
+            "explanation": str(explanation).format(company=candidate_assessment.account.name),
             "company": candidate_assessment.account.name,
         },
         status=410,
@@ -133,9 +139,10 @@ def _not_ready(request: HttpRequest, candidate_assessment: CandidateAssessment) 
         request,
         "assessments/candidate/closed.html",
         {
-            "heading": "This assessment is not ready yet",
-            "explanation": "It has no questions yet. Please try again later or contact "
-            f"{candidate_assessment.account.name}.",
+            "heading": gettext("This assessment is not ready yet"),
+            "explanation": gettext(
+                "It has no questions yet. Please try again later or contact {company}."
+            ).format(company=candidate_assessment.account.name),
         },
         status=503,
     )
@@ -186,13 +193,15 @@ def _context(candidate_assessment: CandidateAssessment, **extra: Any) -> dict[st
     }
 
 
-def _progress(pages: list[QuestionPage], answers: dict[int, int]) -> dict[str, int]:
+def _progress(pages: list[QuestionPage], answers: dict[int, int]) -> dict[str, Any]:
     total = sum(len(page.items) for page in pages)
     answered = sum(1 for page in pages for item in page.items if item.pk in answers)
     return {
         "answered": answered,
         "total": total,
         "percent": round(answered * 100 / total) if total else 0,
+        "label": gettext("%(answered)s of %(total)s answered")
+        % {"answered": answered, "total": total},
     }
 
 
@@ -218,6 +227,7 @@ def _resume_url(token: str, candidate_assessment: CandidateAssessment) -> str:
 # candidate's POSTs do. A link past its expiry is the one exception: it expires when opened.
 @never_cache
 @require_safe
+@languages.candidate_page(questionnaire.find_link)
 def start(request: HttpRequest, token: str) -> HttpResponse:
     candidate_assessment = _open(request, token)
     if isinstance(candidate_assessment, HttpResponse):
@@ -244,6 +254,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@languages.candidate_page(questionnaire.find_link)
 def terms(request: HttpRequest, token: str) -> HttpResponse:
     loaded = _load(request, token, needs_terms=False)
     if isinstance(loaded, HttpResponse):
@@ -257,7 +268,7 @@ def terms(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect(_url("start", token))
             loaded.refresh_from_db()
             return redirect(_resume_url(token, loaded))
-        error = "Tick the box to accept the terms before you start."
+        error = gettext("Tick the box to accept the terms before you start.")
     return render(
         request,
         "assessments/candidate/terms.html",
@@ -277,6 +288,7 @@ def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[int, int]:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@languages.candidate_page(questionnaire.find_link)
 def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
     loaded = _load(request, token)
     if isinstance(loaded, HttpResponse):
@@ -312,7 +324,12 @@ def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
             )
     answers = questionnaire.saved_answers(loaded)
     rows = [
-        {"item": item, "value": answers.get(item.pk), "missing": item.pk in missing}
+        {
+            "item": item,
+            "statement": item.text_in(get_language()),
+            "value": answers.get(item.pk),
+            "missing": item.pk in missing,
+        }
         for item in page.items
     ]
     return render(
@@ -325,7 +342,9 @@ def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
             rows=rows,
             missing=missing,
             progress=_progress(pages, answers),
-            progress_title=f"Part {page.number} of {len(pages)}",
+            progress_title=gettext("Part %(number)s of %(total)s")
+            % {"number": page.number, "total": len(pages)},
+            heading=page.items[0].competency.name_in(get_language()),
             scale=list(LIKERT_LABELS.items()),
         ),
         status=422 if missing else 200,
@@ -334,6 +353,7 @@ def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@languages.candidate_page(questionnaire.find_link)
 def review(request: HttpRequest, token: str) -> HttpResponse:
     loaded = _load(request, token)
     if isinstance(loaded, HttpResponse):
@@ -345,7 +365,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
         except AnsweringClosed:
             return redirect(_url("start", token))
         except IncompleteAnswers:
-            error = "Some statements are still unanswered. Answer them, then submit again."
+            error = gettext("Some statements are still unanswered. Answer them, then submit again.")
         else:
             return redirect(_url("done", token))
     pages = questionnaire.question_pages(loaded.assessment)
@@ -353,6 +373,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     parts = [
         {
             "page": page,
+            "heading": page.items[0].competency.name_in(get_language()),
             "answered": sum(1 for item in page.items if item.pk in answers),
             "url": _url("questions", token, page.number),
         }
@@ -375,6 +396,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_safe
+@languages.candidate_page(questionnaire.find_link)
 def saved(request: HttpRequest, token: str) -> HttpResponse:
     loaded = _load(request, token)
     if isinstance(loaded, HttpResponse):
@@ -393,6 +415,7 @@ def saved(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_safe
+@languages.candidate_page(questionnaire.find_link)
 def done(request: HttpRequest, token: str) -> HttpResponse | HttpResponseRedirect:
     candidate_assessment = _open(request, token)
     if isinstance(candidate_assessment, HttpResponse):

@@ -301,6 +301,10 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Harver Integrations")
 
 # --- Internationalisation and static files ----------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# The languages candidates' pages and emails are shipped in (an assessment picks one, or lets the
+# candidate's browser pick among them); the staff admin stays in English. Catalogues: locale/.
+LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,14 +1,14 @@
 """The Store Associate questionnaire the candidate tests take, and the worked example's answers.
 
-The questionnaire is the demo's (`assessments.demo`), so the tests take what a demo candidate
-takes. The answers give the result worked out by hand in docs/candidate-experience.md:
-competency scores 81, 50 and 94, matching score 78, a great fit.
+The questionnaire is the demo's (`assessments.demo`), with its Dutch, so the tests take what a
+demo candidate takes. The answers give the result worked out by hand in
+docs/candidate-experience.md: competency scores 81, 50 and 94, matching score 78, a great fit.
 """
 
 from __future__ import annotations
 
 from accounts.models import Account
-from assessments.demo import DEMO_ASSESSMENTS, DEMO_CUT_OFFS, DEMO_ITEMS
+from assessments.demo import DEMO_ASSESSMENTS, DEMO_CUT_OFFS, DEMO_ITEMS, demo_translations
 from assessments.models import Assessment
 from tests import factories
 
@@ -36,6 +36,10 @@ def store_associate(account: Account) -> Assessment:
         competencies=list(STATEMENTS),
     )
     for name, weight in WEIGHTS.items():
-        assessment.competencies.filter(name=name).update(weight=weight)
-    factories.add_questionnaire(assessment, STATEMENTS)
+        assessment.competencies.filter(name=name).update(
+            weight=weight, translations=demo_translations(name)
+        )
+    for item in factories.add_questionnaire(assessment, STATEMENTS):
+        item.translations = demo_translations(item.text)
+        item.save(update_fields=["translations"])
     return assessment

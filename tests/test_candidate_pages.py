@@ -233,7 +233,12 @@ def test_it_saves_a_single_answer_for_the_script(
     )
 
     assert response.status_code == 200
-    assert response.json() == {"answered": 1, "total": 11, "percent": 9}
+    assert response.json() == {
+        "answered": 1,
+        "total": 11,
+        "percent": 9,
+        "label": "1 of 11 answered",
+    }
     assert Answer.objects.get(candidate_assessment=candidate, item_id=item_id).value == 4
 
 

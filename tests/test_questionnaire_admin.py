@@ -148,3 +148,59 @@ def test_the_demo_data_ships_a_questionnaire_with_cut_offs_once(db: None) -> Non
         for competency in assessment.competencies.all():
             assert 3 <= items.filter(competency=competency).count() <= 4
     assert QuestionnaireItem.objects.count() == 32
+
+
+def test_each_statement_and_competency_carries_a_translation_per_language(
+    harver_admin_client,
+) -> None:
+    client, assessment = harver_admin_client
+    conscientiousness = assessment.competencies.get(name="Conscientiousness")
+    agreeableness = assessment.competencies.get(name="Agreeableness")
+    competencies: dict[str, Any] = {
+        "competencies-TOTAL_FORMS": 2,
+        "competencies-INITIAL_FORMS": 2,
+    }
+    for index, (competency, dutch) in enumerate(
+        [(conscientiousness, "Zorgvuldigheid"), (agreeableness, "")]
+    ):
+        competencies |= {
+            f"competencies-{index}-id": competency.pk,
+            f"competencies-{index}-assessment": assessment.pk,
+            f"competencies-{index}-name": competency.name,
+            f"competencies-{index}-translation_nl": dutch,
+            f"competencies-{index}-weight": 1,
+            f"competencies-{index}-position": index,
+        }
+    page = client.get(url(assessment)).content.decode()
+    assert "Statement (Nederlands)" in page
+    assert "Name (Nederlands)" in page
+
+    response = client.post(
+        url(assessment),
+        change_form(
+            assessment,
+            [
+                {
+                    "competency": conscientiousness.pk,
+                    "text": "I finish what I start.",
+                    "translation_nl": "  Ik maak af waar ik aan begin.  ",
+                    "position": 0,
+                }
+            ],
+            **competencies,
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    item = QuestionnaireItem.objects.get(assessment=assessment)
+    assert item.translations == {"nl": "Ik maak af waar ik aan begin."}
+    assert (item.text_in("nl"), item.text_in("en")) == (
+        "Ik maak af waar ik aan begin.",
+        "I finish what I start.",
+    )
+    conscientiousness.refresh_from_db()
+    agreeableness.refresh_from_db()
+    assert conscientiousness.translations == {"nl": "Zorgvuldigheid"}
+    assert agreeableness.name_in("nl") == "Agreeableness"
+    edit = client.get(url(assessment)).content.decode()
+    assert 'value="Ik maak af waar ik aan begin."' in edit

@@ -3,7 +3,8 @@
 
    One save request is in flight at a time, carrying the latest value of every answer changed
    since the last one, and the page's own buttons wait for it: a slow save of an older value
-   can never reach the server after a newer one. */
+   can never reach the server after a newer one. Its words come from the page (the form's data
+   attributes, the server's progress label), so they are in the candidate's language. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -34,9 +35,9 @@
       bar.value = progress.answered;
     }
     if (count) {
-      count.textContent = progress.answered + " of " + progress.total + " answered";
+      count.textContent = progress.label;
     }
-    say("Answer saved.");
+    say(form.getAttribute("data-saved-message"));
   }
 
   function flush() {
@@ -68,7 +69,7 @@
       })
       .then(show)
       .catch(function () {
-        say("Not saved yet: your answers on this page are saved when you continue.");
+        say(form.getAttribute("data-unsaved-message"));
       })
       .then(function () {
         inFlight = null;
