@@ -90,6 +90,8 @@ class GreenhouseProvider(Provider):
                 "Stored encrypted and never shown again."
             ),
             max_length=1000,
+            # Greenhouse does not tell it: the admin records the date their policy rotates it.
+            expiry_label="Client Secret expiry",
         ),
         CredentialField(
             "user_id",

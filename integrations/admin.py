@@ -27,6 +27,8 @@ from harver_integration.admin_helpers import TwoStateFilter
 from harver_integration.ids import parse_id
 from integrations import admin_issues, services  # noqa: F401 - admin_issues registers its admin
 from integrations.admin_deliveries import FailingFilter, delivery_health
+from integrations.admin_golive import GoLiveMixin
+from integrations.admin_rotation import CredentialRotationMixin
 from integrations.admin_verification import CredentialVerificationMixin
 from integrations.admin_views import IntegrationScreensMixin
 from integrations.models import AtsCredential, Integration, UnreadableSecretError
@@ -42,7 +44,13 @@ class HasErrorFilter(TwoStateFilter):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(IntegrationScreensMixin, CredentialVerificationMixin, AccountScopedAdmin):
+class IntegrationAdmin(
+    IntegrationScreensMixin,
+    CredentialVerificationMixin,
+    GoLiveMixin,
+    CredentialRotationMixin,
+    AccountScopedAdmin,
+):
     list_display = (
         "account_link",
         "provider",

@@ -31,6 +31,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.text import capfirst, slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,7 +39,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.admin_scope import visible_accounts
 from assessments.reports import ReportType
 from harver_integration.ids import parse_id
-from integrations import admin_stages, services, stages, token_reveal
+from integrations import admin_stages, credential_rotation, services, stages, token_reveal
+from integrations.admin_golive import last_run
+from integrations.admin_rotation import replaced_field
+from integrations.credential_expiry import credential_expiry
 from integrations.forms import (
     AddIntegrationForm,
     AssessmentsForm,
@@ -437,11 +441,19 @@ class IntegrationScreensMixin(_IntegrationAdminBase):
         """The Overview, with any bound forms (and their errors) in place of fresh ones."""
         forms = forms or {}
         can_change = self.has_change_permission(request, integration)
+        provider = integration.provider_impl
+        credential = AtsCredential.objects.filter(integration=integration).first()
         context = self._page_context(
             request,
             str(integration),
             original=integration,
-            provider=integration.provider_impl,
+            provider=provider,
+            expiry=credential_expiry(provider, credential, today=timezone.localdate()),
+            go_live=last_run(integration),
+            go_live_url=_url("go_live", integration),
+            replace_credential_url=(
+                _url("replace_credential", integration) if replaced_field(provider) else ""
+            ),
             tabs=tabs,
             can_change=can_change,
             enable_problems=enable_problems,
@@ -480,7 +492,6 @@ class IntegrationScreensMixin(_IntegrationAdminBase):
             ],
         )
         if tabs.credentials == "harver-to-ats":
-            credential = AtsCredential.objects.filter(integration=integration).first()
             context["credential"] = credential
             context["harver_to_ats_form"] = forms.get("harver_to_ats") or HarverToAtsForm(
                 provider=integration.provider_impl, credential=credential
@@ -584,9 +595,8 @@ class IntegrationScreensMixin(_IntegrationAdminBase):
     def save_harver_to_ats_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         integration = self._integration_to_change(request, object_id)
         credential = AtsCredential.objects.filter(integration=integration).first()
-        form = HarverToAtsForm(
-            request.POST, provider=integration.provider_impl, credential=credential
-        )
+        provider = integration.provider_impl
+        form = HarverToAtsForm(request.POST, provider=provider, credential=credential)
 
         def save() -> str:
             expires_on, clear_expiry = form.expiry()
@@ -596,6 +606,12 @@ class IntegrationScreensMixin(_IntegrationAdminBase):
                 clear_expiry=clear_expiry,
                 **form.credential_values(),
             )
+            resumed = credential_rotation.resume_if_credentials_work(integration)
+            if resumed is not None:
+                return (
+                    f"The Harver to ATS credentials were saved and {provider.label} accepts "
+                    f"them: {resumed} waiting delivery(ies) are on their way."
+                )
             return "The Harver to ATS credentials were saved."
 
         return self._save_form(request, integration, "harver_to_ats", form, save)

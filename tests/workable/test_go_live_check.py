@@ -15,13 +15,17 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from assessments import lifecycle
 from assessments.models import Assessment, CandidateAssessment
 from assessments.reports import ReportType
 from integrations import golive, services
-from integrations.models import Delivery, Integration, ReportSettings
+from integrations.models import Delivery, Integration, PauseCause, ReportSettings
+from integrations.outbox import pausing
+from tests.admin_support import integration_url, staff_member
 from tests.factories import AccountFactory, CandidateAssessmentFactory
 from tests.workable.delivery_support import RESULT, configure, invite
 from workable.sandbox.spi import WorkableSandbox
@@ -361,3 +365,75 @@ def test_the_command_refuses_a_candidate_of_another_integration(ready):
             "--candidate-assessment",
             str(elsewhere.pk),
         )
+
+
+# --- The admin: the button, the report, the overview ---------------------------------------------
+
+
+def _admin(ready: Ready, *, harver_admin: bool = True) -> Client:
+    client = Client()
+    name = "hannah" if harver_admin else "victor"
+    client.force_login(
+        staff_member(ready.integration.account, username=name, harver_admin=harver_admin)
+    )
+    return client
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_button_runs_the_dry_run_and_the_page_shows_each_step(ready):
+    client = _admin(ready)
+
+    response = client.post(integration_url("go_live", ready.integration))
+
+    assert response.status_code == 302
+    page = client.get(integration_url("go_live", ready.integration)).content.decode()
+    assert "Every step passed" in page
+    assert page.count('class="go-live-step passed"') == len(STEPS)
+    assert "What the next completed result would send" in page
+    assert "harver_fit" in page
+    overview = client.get(integration_url("overview", ready.integration)).content.decode()
+    assert "Last go-live check (dry run" in overview
+    assert "every step passed." in overview
+
+
+def test_a_failed_run_is_shown_on_the_overview_with_its_first_failed_step(ready):
+    ready.sandbox.create_account("acme", "Acme (sandbox)", api_token="another-token")
+    client = _admin(ready)
+
+    client.post(integration_url("go_live", ready.integration))
+
+    overview = client.get(integration_url("overview", ready.integration)).content.decode()
+    assert "4 of 7 steps failed, first “Credentials accepted”" in overview
+    page = client.get(integration_url("go_live", ready.integration)).content.decode()
+    assert "Workable refused the API token (HTTP 401)" in page
+
+
+def test_only_a_harver_admin_may_run_the_check(ready):
+    client = _admin(ready, harver_admin=False)
+
+    assert client.get(integration_url("go_live", ready.integration)).status_code == 200
+    assert client.post(integration_url("go_live", ready.integration)).status_code == 403
+
+
+def test_the_overview_and_the_report_page_keep_their_number_of_queries(ready):
+    client = _admin(ready)
+    overview = integration_url("overview", ready.integration)
+    page = integration_url("go_live", ready.integration)
+    before = (_queries(client, overview), _queries(client, page))
+
+    # a report with its steps and preview, a pause, and many more deliveries and attempts
+    client.post(page)
+    candidates = [
+        invite(ready.integration, ready.assessment, f"c{number}@example.com")
+        for number in range(25)
+    ]
+    pausing.pause(ready.integration, PauseCause.CREDENTIALS_REFUSED, "refused")
+
+    assert len(candidates) == 25
+    assert (_queries(client, overview), _queries(client, page)) == before

@@ -23,7 +23,7 @@ from assessments.models import Assessment
 from assessments.reports import ReportType
 from harver_integration import history
 from harver_integration.ids import id_argument
-from integrations import services, stages
+from integrations import credential_rotation, services, stages
 from integrations.management import credential_input, go_live_check
 from integrations.models import (
     AssessmentFieldMapping,
@@ -278,13 +278,21 @@ class Command(BaseCommand):
             clear_expiry=changes.clear_expiry,
             **changes.values,
         )
+        resumed = credential_rotation.resume_if_credentials_work(integration)
         data: dict[str, Any] = {
             "id": integration.pk,
             "credentials": credential_input.credential_data(provider, credential),
             "problems": services.local_problems(integration),
         }
+        if resumed is not None:
+            data["resumed_deliveries"] = resumed
         lines = [
             f"Updated the Harver to ATS credentials of integration {integration.pk}.",
+            *(
+                [f"{provider.label} accepts them: {resumed} waiting delivery(ies) resumed."]
+                if resumed is not None
+                else []
+            ),
             *credential_input.credential_lines(provider, data["credentials"]),
             *self.problem_lines(data["problems"]),
         ]
