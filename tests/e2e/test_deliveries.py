@@ -34,7 +34,7 @@ from werkzeug import Request, Response
 
 from assessments import lifecycle
 from assessments.models import Assessment, CandidateAssessment
-from integrations import inbound, services
+from integrations import credential_rotation, inbound, services
 from integrations.models import Delivery, DeliveryAttempt, Integration
 from tests import factories
 from tests.e2e.delivery_harness import (
@@ -505,3 +505,82 @@ def test_replaying_a_failed_delivery_sends_exactly_one_new_attempt(run):
         "permanent",
         "succeeded",
     ]
+
+
+# --- Refused credentials: pause, replace, resume ----------------------------------------------
+
+
+def test_a_401_for_an_hour_pauses_then_the_new_token_delivers_everything_once_in_order(
+    run, settings
+):
+    """Workable refuses the token for "an hour" (compressed: 8 s, twice the whole retry
+    schedule); results keep completing meanwhile. Nothing fails and no retry is used up; once
+    the token is replaced (verified against the stand-in), every result arrives once, in order.
+    """
+    settings.WORKABLE_API_BASE_URL = f"{run.workable.base}/{{subdomain}}/spi/v3"
+    settings.WORKABLE_CALLBACK_ALLOW_INSECURE = True
+    integration, assessment, old_token = run.integration()
+    new_token = f"wk-e2e-new-{uuid.uuid4().hex}"
+    run.tokens.append(new_token)
+    accepted = {"token": old_token}
+    refusing = threading.Event()
+
+    def refuse_all_but_the_accepted_token(request: Request) -> Response | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if refusing.is_set() or token != accepted["token"]:
+            return json_response({"error": "Not authorized"}, status=401)
+        return None
+
+    run.workable.scripts.append(refuse_all_but_the_accepted_token)
+    refusing.set()
+    candidates = [run.invite(integration, assessment) for _ in range(3)]
+    assert wait_until(
+        lambda: Integration.objects.get(pk=integration.pk).deliveries_paused_at is not None,
+        timeout=20,
+    )
+    outage_started = time.time()
+    for candidate in candidates:
+        lifecycle.record_status(candidate.pk, "completed", source="engine", result=RESULT)
+    time.sleep(8)
+
+    # while refused: nothing failed, no retry was used up, Workable was asked once or so
+    ids = [candidate.pk for candidate in candidates]
+    owed = Delivery.objects.filter(candidate_assessment_id__in=ids)
+    assert not owed.filter(state=State.FAILED).exists()
+    assert sum(owed.values_list("failures", flat=True)) == 0
+    refused_during_outage = [a for a in run.workable.requests() if a.at >= outage_started]
+    refused_before = len(run.workable.requests()) - len(refused_during_outage)
+    # at most the batches already in flight when the first 401 came back, then silence
+    assert 1 <= refused_before <= len(candidates), refused_before
+    assert refused_during_outage == []
+    paused = Integration.objects.get(pk=integration.pk)
+    assert "HTTP 401" in paused.paused_reason
+
+    # when the admin replaces the token with one Workable accepts
+    accepted["token"] = new_token
+    refusing.clear()
+    replaced = time.time()
+    outcome = credential_rotation.replace_credentials(integration, token=new_token)
+    assert outcome.switched, outcome.problems
+
+    # then every result arrives, once, with the new token, each candidate's in order
+    assert wait_for_states(candidates, State.SUCCEEDED, count=12, timeout=60)
+    assert not owed.filter(state=State.FAILED).exists()
+    sent = [a for a in run.workable.requests(token=new_token) if a.method != "GET"]
+    for candidate in candidates:
+        key = candidate.email.split("@")[0]
+        mine = [a for a in sent if key in a.path]
+        assert [a.method for a in mine] == ["PUT", "POST", "PATCH", "PATCH"], mine
+        assert mine[0].body["status"] == "completed"
+    first_puts = [a.path for a in sent if a.method == "PUT"]
+    assert first_puts == [f"/cb/{c.email.split('@')[0]}" for c in candidates]
+    paused_attempts = DeliveryAttempt.objects.filter(
+        delivery__candidate_assessment_id__in=ids, outcome=DeliveryAttempt.Outcome.PAUSED
+    ).count()
+    assert paused_attempts == refused_before
+    measured.info(
+        "401 outage of 8 s: %d request(s) refused, 0 failed, 0 retries used; all 12 results "
+        "delivered %.1f s after the token was replaced",
+        refused_before,
+        max(a.at for a in sent) - replaced,
+    )
