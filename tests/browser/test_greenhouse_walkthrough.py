@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.fixtures import Settings
 
 from harver_integration.tokens import hash_token
-from integrations import admin_views, tasks
 from integrations.models import AtsCredential, InboundToken, Integration
 from tests import factories
 from tests.admin_support import private_cache, staff_member  # noqa: F401 (fixtures)
+from tests.browser.admin_walk import add_integration, sign_in
 from tests.browser.conftest import TIMEOUT_MS
 from tests.greenhouse.standin import HarvestServer, harvest_server
 
@@ -120,43 +119,24 @@ def test_it_walks_the_harver_steps_for_greenhouse(
     acting_user = str(greenhouse.admin["id"])
 
     # given Hannah logged in to the admin
-    page.goto("/admin/login/")
-    page.fill("#id_username", "hannah")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, "hannah", PASSWORD)
 
     # Step 1: Integrations → Add new integration → Greenhouse
     page.locator("#integrations-integration").get_by_role("link", name="Integrations").click()
-    page.get_by_role("link", name="Add new integration").click()
-    expect(page.locator("#id_provider option")).to_contain_text(["Workable", "Greenhouse"])
-    page.select_option("#id_account", label="Acme Retail")
-    page.select_option("#id_provider", label="Greenhouse")
-    shoot(page, screenshots, "01-add-integration")
-    queued: list[tuple[int, int]] = []
-    monkeypatch.setattr(
-        admin_views,
-        "run_integration_setup",
-        SimpleNamespace(delay=lambda *args: queued.append(args)),
-    )
-    page.get_by_role("button", name="Add integration").click()
+
+    def the_form() -> None:
+        expect(page.locator("#id_provider option")).to_contain_text(["Workable", "Greenhouse"])
+        shoot(page, screenshots, "01-add-integration")
 
     # Step 2: the set-up progresses step by step, then the Overview opens
-    expect(page.locator("#setup-state")).to_have_text("Waiting to start")
-    assert len(queued) == 1
-    record_step = tasks.record_setup_step
-
-    def record_and_watch(integration_id: int, key: str, label: str) -> None:
-        record_step(integration_id, key, label)
-        expect(page.locator(f'[data-step="{key}"]')).to_have_attribute("data-status", "running")
-        if key == "assessments":
-            expect(page.locator('[data-step="token"]')).to_have_attribute("data-status", "done")
-            shoot(page, screenshots, "02-setup-progress")
-
-    monkeypatch.setattr(tasks, "record_setup_step", record_and_watch)
-    tasks.run_integration_setup(*queued[0])
-    continue_button = page.get_by_role("button", name="Continue to Overview")
-    expect(continue_button).to_be_enabled()
-    expect(page.locator(".setup-steps [data-status=done]")).to_have_count(4)
+    continue_button = add_integration(
+        page,
+        monkeypatch,
+        account="Acme Retail",
+        provider="Greenhouse",
+        on_form=the_form,
+        on_progress=lambda: shoot(page, screenshots, "02-setup-progress"),
+    )
     continue_button.click()
 
     # Step 3: General offers Greenhouse's only pattern, selected

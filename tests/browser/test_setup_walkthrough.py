@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
 from harver_integration.tokens import hash_token
-from integrations import admin_views, services, tasks
+from integrations import services
 from integrations.models import AtsCredential, InboundToken, Integration
 from tests import factories
 from tests.admin_support import (  # noqa: F401 (fixtures)
@@ -25,6 +24,7 @@ from tests.admin_support import (  # noqa: F401 (fixtures)
     remote_problems_fixture,
     staff_member,
 )
+from tests.browser.admin_walk import add_integration, sign_in
 from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = [
@@ -89,10 +89,7 @@ def test_it_walks_the_harver_steps_of_the_setup_guide(
     page: Page, harver_admin, screenshots: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given Hannah logged in to the admin
-    page.goto("/admin/login/")
-    page.fill("#id_username", "hannah")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, "hannah", PASSWORD)
     expect(page.locator("#content-main")).to_contain_text("Integrations")
     shoot(page, screenshots, "01-integrations-menu")
 
@@ -100,35 +97,15 @@ def test_it_walks_the_harver_steps_of_the_setup_guide(
     page.locator("#integrations-integration").get_by_role("link", name="Integrations").click()
     expect(page.locator("#result_list")).to_contain_text("Northwind Stores")
     shoot(page, screenshots, "02-integrations-list")
-    page.get_by_role("link", name="Add new integration").click()
-    page.select_option("#id_account", label="Acme Retail")
-    page.select_option("#id_provider", label="Workable")
-    shoot(page, screenshots, "03-add-integration")
-    queued: list[tuple[int, int]] = []
-    monkeypatch.setattr(
-        admin_views,
-        "run_integration_setup",
-        SimpleNamespace(delay=lambda *args: queued.append(args)),
-    )
-    page.get_by_role("button", name="Add integration").click()
-
     # Step 2: the setup page shows each step progressing while the background task runs
-    expect(page.locator("#setup-state")).to_have_text("Waiting to start")
-    assert len(queued) == 1
-    record_step = tasks.record_setup_step
-
-    def record_and_watch(integration_id: int, key: str, label: str) -> None:
-        record_step(integration_id, key, label)
-        expect(page.locator(f'[data-step="{key}"]')).to_have_attribute("data-status", "running")
-        if key == "assessments":
-            expect(page.locator('[data-step="token"]')).to_have_attribute("data-status", "done")
-            shoot(page, screenshots, "04-setup-progress")
-
-    monkeypatch.setattr(tasks, "record_setup_step", record_and_watch)
-    tasks.run_integration_setup(*queued[0])
-    continue_button = page.get_by_role("button", name="Continue to Overview")
-    expect(continue_button).to_be_enabled()
-    expect(page.locator(".setup-steps [data-status=done]")).to_have_count(4)
+    continue_button = add_integration(
+        page,
+        monkeypatch,
+        account="Acme Retail",
+        provider="Workable",
+        on_form=lambda: shoot(page, screenshots, "03-add-integration"),
+        on_progress=lambda: shoot(page, screenshots, "04-setup-progress"),
+    )
     shoot(page, screenshots, "05-setup-complete")
     continue_button.click()
 
