@@ -18,13 +18,19 @@ from sandbox.calls import Platform, PlatformRefused
 # A new job's interview plan; the stage named like Harver's is the one a Harver mapping names.
 JOB_STAGES = ("Application Review", "Harver Assessment", "Face to Face", "Offer")
 HARVER_STAGE = "Harver Assessment"
+UNREADABLE_KEY = (
+    "Its Secret Key cannot be read with this platform's keys (FIELD_ENCRYPTION_KEYS changed): "
+    "create the web hook again."
+)
 
 
 @dataclass(frozen=True)
 class WebHook:
     name: str
     endpoint_url: str
-    secret_key: str  # as typed into Greenhouse: the caller decrypts what the organisation keeps
+    # As typed into Greenhouse (the caller decrypts what the organisation keeps); None when it
+    # cannot be read, so the web hook cannot be signed.
+    secret_key: str | None
 
 
 def publish_job(harvest: Harvest, name: str) -> Record:
@@ -67,12 +73,19 @@ def move_application(
     payload = harvest.stage_change_payload(application_id)
     candidate_id = int(payload["payload"]["application"]["candidate"]["id"])
     for web_hook in web_hooks:
+        not_sent = {"kind": "problem", "title": f"Web hook {web_hook.name} not sent"}
+        if web_hook.secret_key is None:
+            harvest.record(
+                candidate_id,
+                {**not_sent, "text": UNREADABLE_KEY},
+                application_id=application_id,
+            )
+            continue
         sender = WebhookSender(web_hook.endpoint_url, web_hook.secret_key, platform=platform)
         try:
             sent = sender.send(payload)
         except PlatformRefused as error:
-            entry = {"kind": "problem", "title": f"Web hook {web_hook.name} not sent"}
-            entry["text"] = str(error)
+            entry = {**not_sent, "text": str(error)}
         else:
             entry = {
                 "kind": "web_hook",

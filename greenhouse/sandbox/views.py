@@ -23,7 +23,7 @@ from greenhouse.sandbox import recruiter
 from greenhouse.sandbox.forms import CredentialForm, WebHookForm
 from greenhouse.sandbox.harvest import GRANT_PATH, V3, Harvest, Record
 from greenhouse.unconfirmed import STAGE_CHANGE_EVENT
-from harver_integration.crypto import decrypt, encrypt
+from harver_integration.crypto import SecretDecryptionError, decrypt, encrypt
 from sandbox.forms import CandidateForm, JobForm, PickForm
 from sandbox.platform import InProcessPlatform
 from sandbox.serving import serve
@@ -166,10 +166,17 @@ def _applications(harvest: Harvest) -> list[dict[str, Any]]:
     ]
 
 
+def _secret_key(stored: str) -> str | None:
+    try:
+        return decrypt(stored)
+    except SecretDecryptionError:
+        return None
+
+
 def _web_hooks(harvest: Harvest) -> list[recruiter.WebHook]:
     return [
         recruiter.WebHook(
-            str(item["name"]), str(item["endpoint_url"]), decrypt(str(item["secret_key"]))
+            str(item["name"]), str(item["endpoint_url"]), _secret_key(str(item["secret_key"]))
         )
         for item in harvest.web_hooks()
     ]

@@ -175,6 +175,20 @@ def test_a_web_hook_to_another_host_is_not_sent(
     assert "The sandbox calls only this platform" in page
 
 
+def test_a_web_hook_whose_secret_key_cannot_be_read_is_not_sent(
+    admin_client: Client, connected: dict[str, Any]
+) -> None:
+    greenhouse_sandbox().add_web_hook(
+        "Stale", f"{BASE}/api/greenhouse/webhooks/x", secret_key="not-a-fernet-token", event="x"
+    )
+    page = admin_client.post(
+        application_page(connected), {"choice": "Harver Assessment"}, follow=True
+    ).content.decode()
+    assert "Web hook Stale not sent" in page
+    assert "Its Secret Key cannot be read" in page
+    assert "Web hook Harver answered HTTP 200" in page
+
+
 def test_the_platform_s_note_and_fields_land_on_the_timeline(
     admin_client: Client, connected: dict[str, Any]
 ) -> None:
