@@ -1,7 +1,8 @@
 """Admin for candidates' invitations: find them, see their deadline, and act on many at once.
 
 The bulk actions (extend the deadline to a date, re-invite, withdraw) are Harver Admins' and
-call `assessments.candidate_actions`, which also serves `manage.py candidates`. The rows are
+call `assessments.candidate_actions`, which also serves `manage.py candidates`; exporting and
+erasing the candidates' personal data come from `assessments.admin_personal_data`. The rows are
 read-only: a status changes through these actions or the lifecycle, never by editing.
 """
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from accounts.admin_scope import AccountScopedAdmin, is_harver_admin
 from assessments import candidate_actions
+from assessments.admin_personal_data import PersonalDataActions
 from assessments.models import MAX_COMPLETION_DAYS, CandidateAssessment
 from harver_integration.admin_helpers import ReadOnlyAdminMixin
 
@@ -45,7 +47,7 @@ class ExtendForm(forms.Form):
 
 
 @admin.register(CandidateAssessment)
-class CandidateAssessmentAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
+class CandidateAssessmentAdmin(PersonalDataActions, ReadOnlyAdminMixin, AccountScopedAdmin):
     # The account is a filter, not a column: the deadline must fit on a laptop's screen.
     list_display = ("email", "assessment", "status", "expires_at", "invitation_sent_at")
     list_filter = ("status", ("account", admin.RelatedOnlyFieldListFilter))
@@ -68,7 +70,13 @@ class CandidateAssessmentAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
         "created_at",
     )
     readonly_fields = fields
-    actions = ["extend_deadline", "reinvite", "withdraw"]
+    actions = [
+        "extend_deadline",
+        "reinvite",
+        "withdraw",
+        "export_candidates",
+        "erase_candidates",
+    ]
 
     def has_harver_permission(self, request: HttpRequest) -> bool:
         return is_harver_admin(request.user)

@@ -1,5 +1,6 @@
 """Admin for candidates' personal data: the receipts of every erasure, export and retention run,
-and the page where support exports or erases one candidate's data, by account and email.
+the page where support exports or erases one candidate's data by account and email, and the same
+two as bulk actions on the candidates' invitations (`PersonalDataActions`).
 
 Exporting is open to the staff members of the account (they see the candidates' reports
 already); erasing is for Harver Admins, after a confirmation that says how much will go.
@@ -8,12 +9,14 @@ already); erasing is for Harver Admins, after a confirmation that says how much 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -22,9 +25,14 @@ from django.utils.text import slugify
 
 from accounts.admin_scope import AccountScopedAdmin, is_harver_admin, visible_accounts
 from accounts.models import Account
-from assessments.models import PersonalDataRecord
+from assessments.models import CandidateAssessment, PersonalDataRecord
 from assessments.personal_data import rights
 from harver_integration.admin_helpers import ReadOnlyAdminMixin
+
+if TYPE_CHECKING:
+    ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    ModelAdminBase = object
 
 EXPORT, ERASE, CONFIRM_ERASE = "export", "erase", "confirm-erase"
 
@@ -42,6 +50,70 @@ class CandidateDataForm(forms.Form):
 
 def actor_of(user: AbstractBaseUser | AnonymousUser) -> str:
     return str(getattr(user, "email", "") or user.get_username())
+
+
+def json_download(data: Any, account_name: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    name = f"candidate-data-{slugify(account_name)}-{timezone.now():%Y%m%d-%H%M%S}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class PersonalDataActions(ModelAdminBase):
+    """Bulk actions on candidate assessments: export or erase the data of their candidates (each
+    candidate found by the selected rows' account and email, so all their rows go together)."""
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return is_harver_admin(request.user)
+
+    @admin.action(description="Export the selected candidates' data (JSON)")
+    def export_candidates(
+        self, request: HttpRequest, queryset: QuerySet[CandidateAssessment]
+    ) -> HttpResponse:
+        actor = actor_of(request.user)
+        exports = [
+            rights.export_candidate(account, email, actor=actor)
+            for account, email in rights.candidates_among(queryset)
+        ]
+        names = sorted({export["account"]["name"] for export in exports})
+        return json_download({"candidates": exports}, "-".join(names) or "none")
+
+    @admin.action(description="Erase the selected candidates' personal data", permissions=["erase"])
+    def erase_candidates(
+        self, request: HttpRequest, queryset: QuerySet[CandidateAssessment]
+    ) -> HttpResponse | None:
+        candidates = rights.candidates_among(queryset)
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/assessments/candidateassessment/erase.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": "Erase the candidates' personal data",
+                    "candidates": len(candidates),
+                    "rows": queryset.count(),
+                    "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                    "select_across": request.POST.get("select_across", "0"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        actor = actor_of(request.user)
+        receipts = [
+            rights.erase_candidate(account, email, actor=actor) for account, email in candidates
+        ]
+        self.message_user(
+            request,
+            f"Erased the personal data of {len(receipts)} candidate(s): receipts "
+            + ", ".join(str(receipt.record.pk) for receipt in receipts)
+            + ".",
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(PersonalDataRecord)
@@ -118,11 +190,4 @@ class PersonalDataRecordAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
 
     def _export(self, request: HttpRequest, account: Account, email: str) -> HttpResponse:
         data = rights.export_candidate(account, email, actor=actor_of(request.user))
-        response = HttpResponse(
-            json.dumps(data, indent=2, ensure_ascii=False),
-            content_type="application/json; charset=utf-8",
-        )
-        name = f"candidate-data-{slugify(account.name)}-{timezone.now():%Y%m%d-%H%M%S}.json"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return json_download(data, account.name)

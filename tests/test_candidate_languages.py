@@ -4,9 +4,11 @@ candidate's language; the questionnaire's own translations; the catalogues as co
 
 from __future__ import annotations
 
+import datetime
 import gettext
 import re
 import subprocess
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,9 +17,10 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
-from assessments import invitations
+from assessments import invitations, reminders
 from assessments.demo import DEMO_DUTCH
 from assessments.models import Assessment, CandidateAssessment
 from tests import candidate_support
@@ -146,27 +149,43 @@ def test_the_browser_chooses_when_the_assessment_lets_it():
     assert "Deze link is niet geldig" in visit(stops["unknown link"], "nl")
 
 
-@pytest.mark.parametrize("language", [code for code in SHIPPED if code != "en"])
-def test_the_invitation_email_has_no_english_left(language):
-    def email_in(code: str) -> tuple[str, str, str]:
-        stops = tour(code)
-        candidate = CandidateAssessment.objects.get(
-            email="fresh@example.com", assessment__language=code
-        )
-        assert stops
-        mail.outbox.clear()
-        assert invitations.send_invitation(candidate.pk)
-        [message] = mail.outbox
-        assert isinstance(message, EmailMultiAlternatives)
-        return str(message.subject), str(message.body), str(message.alternatives[0][0])
+def emailed(send: Callable[[CandidateAssessment], object], language: str) -> list[str]:
+    """Subject, text and HTML of the email `send` sends the fresh candidate of a new tour."""
+    tour(language)
+    candidate = CandidateAssessment.objects.get(
+        email="fresh@example.com", assessment__language=language
+    )
+    mail.outbox.clear()
+    send(candidate)
+    [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
+    return [str(message.subject), str(message.body), str(message.alternatives[0][0])]
 
-    english = email_in("en")
-    translated = email_in(language)
+
+def send_invitation(candidate: CandidateAssessment) -> None:
+    assert invitations.send_invitation(candidate.pk)
+
+
+def send_reminder(candidate: CandidateAssessment) -> None:
+    Assessment.objects.filter(pk=candidate.assessment_id).update(reminder_hours_before=[48])
+    now = timezone.now()
+    CandidateAssessment.objects.filter(pk=candidate.pk).update(
+        invitation_sent_at=now - datetime.timedelta(hours=30),
+        expires_at=now + datetime.timedelta(hours=24),
+    )
+    assert reminders.send_due_reminders() == 1
+
+
+@pytest.mark.parametrize("send", [send_invitation, send_reminder], ids=["invitation", "reminder"])
+@pytest.mark.parametrize("language", [code for code in SHIPPED if code != "en"])
+def test_the_emails_have_no_english_left(language, send):
+    english = emailed(send, "en")
+    translated = emailed(send, language)
 
     assert f'<html lang="{language}">' in translated[2]
     for english_part, part in zip(english, translated, strict=True):
         left = words(f"<p>{english_part}</p>") & words(f"<p>{part}</p>")
-        left = {phrase for phrase in left if "/assessment/" not in phrase}
+        left = {phrase for phrase in left if "/assessment/" not in phrase and phrase != "UTC"}
         assert left == set(), f"the email keeps English in {language}: {sorted(left)}"
 
 

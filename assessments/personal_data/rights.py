@@ -56,6 +56,24 @@ def candidate_assessments_of(account: Account, email: str) -> QuerySet[Candidate
     )
 
 
+def candidates_among(
+    candidate_assessments: QuerySet[CandidateAssessment],
+) -> list[tuple[Account, str]]:
+    """The candidates (account, email) of these rows that still have personal data, once each."""
+    accounts = {
+        account.pk: account
+        for account in Account.objects.filter(pk__in=candidate_assessments.values("account_id"))
+    }
+    seen: dict[tuple[int, str], str] = {}
+    for account_id, email in (
+        candidate_assessments.filter(anonymised_at__isnull=True)
+        .order_by("account_id", "email")
+        .values_list("account_id", "email")
+    ):
+        seen.setdefault((account_id, email.casefold()), email)
+    return [(accounts[account_id], email) for (account_id, _), email in seen.items()]
+
+
 def _ids(account: Account, email: str, *, lock: bool = False) -> list[int]:
     found = candidate_assessments_of(account, email).order_by("pk")
     if lock:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from assessments.models import CandidateAssessment, PersonalDataRecord
 from tests.admin_support import staff_member
 from tests.factories import AccountFactory
-from tests.personal_data.support import ZEPHYRINE, known_candidate
+from tests.personal_data.support import BARTHOLOMEW, ZEPHYRINE, known_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +100,49 @@ def test_the_records_list_keeps_its_query_count_as_records_grow(client, known):
         PersonalDataRecord(account=known.account, action="export", actor="a") for _ in range(40)
     )
     assert queries() == few
+
+
+def action(client, name, rows, **extra):
+    return client.post(
+        reverse("admin:assessments_candidateassessment_changelist"),
+        {"action": name, "_selected_action": [row.pk for row in rows], **extra},
+    )
+
+
+def test_the_invitations_list_exports_the_selected_candidates(client, known):
+    other = known.invite(BARTHOLOMEW)
+    client.force_login(staff_member(known.account, username="mia", harver_admin=False))
+
+    response = action(client, "export_candidates", [known.candidate_assessment, other])
+
+    assert response.status_code == 200
+    exported = json.loads(response.content)["candidates"]
+    assert sorted(export["email"] for export in exported) == sorted(
+        [ZEPHYRINE.email, BARTHOLOMEW.email]
+    )
+    assert PersonalDataRecord.objects.filter(action="export").count() == 2
+
+
+def test_the_invitations_list_erases_after_a_confirmation(client, known):
+    other = known.invite(BARTHOLOMEW)
+    client.force_login(staff_member(known.account, username="hannah"))
+
+    confirmation = action(client, "erase_candidates", [other])
+    assert confirmation.status_code == 200
+    assert "This cannot be undone" in confirmation.content.decode()
+    assert CandidateAssessment.objects.get(pk=other.pk).email == BARTHOLOMEW.email
+
+    done = action(client, "erase_candidates", [other], confirm="yes")
+
+    assert done.status_code == 302
+    assert CandidateAssessment.objects.get(pk=other.pk).email == ""
+    assert CandidateAssessment.objects.get(pk=known.candidate_assessment.pk).email
+    assert PersonalDataRecord.objects.get().action == "erasure"
+
+
+def test_only_a_harver_admin_is_offered_the_erase_action(client, known):
+    client.force_login(staff_member(known.account, username="mia", harver_admin=False))
+
+    action(client, "erase_candidates", [known.candidate_assessment], confirm="yes")
+
+    assert CandidateAssessment.objects.get(pk=known.candidate_assessment.pk).email
