@@ -247,9 +247,9 @@ def _field_values(
     }
     shown = []
     for custom_field in harvest.custom_fields.values():
-        record = candidate if custom_field["field_type"] == "candidate" else application
         if custom_field["field_type"] not in ("candidate", "application"):
-            continue
+            continue  # a job's or an offer's field
+        record = candidate if custom_field["field_type"] == "candidate" else application
         value = record["custom_fields"].get(custom_field["name_key"])
         if custom_field["value_type"] == "single_select" and isinstance(value, int):
             value = options.get(value, value)
