@@ -28,6 +28,7 @@ from harver_integration.ids import parse_id
 from integrations import admin_issues, services  # noqa: F401 - admin_issues registers its admin
 from integrations.admin_deliveries import FailingFilter, delivery_health
 from integrations.admin_golive import GoLiveMixin
+from integrations.admin_health import HealthScreensMixin
 from integrations.admin_rotation import CredentialRotationMixin
 from integrations.admin_verification import CredentialVerificationMixin
 from integrations.admin_views import IntegrationScreensMixin
@@ -45,6 +46,7 @@ class HasErrorFilter(TwoStateFilter):
 
 @admin.register(Integration)
 class IntegrationAdmin(
+    HealthScreensMixin,
     IntegrationScreensMixin,
     CredentialVerificationMixin,
     GoLiveMixin,

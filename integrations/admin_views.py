@@ -39,7 +39,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.admin_scope import visible_accounts
 from assessments.reports import ReportType
 from harver_integration.ids import parse_id
-from integrations import admin_stages, credential_rotation, services, stages, token_reveal
+from integrations import (
+    admin_health,
+    admin_stages,
+    credential_rotation,
+    services,
+    stages,
+    token_reveal,
+)
 from integrations.admin_golive import last_run
 from integrations.admin_rotation import replaced_field
 from integrations.credential_expiry import credential_expiry
@@ -55,6 +62,7 @@ from integrations.models import (
     AtsCredential,
     InboundToken,
     Integration,
+    Issue,
     ReportSettings,
 )
 from integrations.provider_types import StageOptions
@@ -490,6 +498,10 @@ class IntegrationScreensMixin(_IntegrationAdminBase):
                 )
                 for key, label in Tabs.HARVER_TO_ATS.items()
             ],
+        )
+        context.update(admin_health.overview_health(integration))
+        context["open_issues"] = list(
+            integration.issues.exclude(state=Issue.State.RESOLVED).order_by("-last_seen_at")
         )
         if tabs.credentials == "harver-to-ats":
             context["credential"] = credential

@@ -22,5 +22,6 @@ a lower-ranked one is being sent, so the ATS never sees an older status after a 
 
 One module per concern: `writing` (add), `publishing` (doorbells), `sending` (claim, process),
 `recording` (attempts, retry schedule), `ordering` (status order), `requeue` (hold, release,
-replay, sweep), `health` (admin annotations), `outcomes` (what they report).
+replay, sweep), `health` (admin annotations), `figures` (health figures: success rates, backlog,
+latency), `outcomes` (what they report).
 """
