@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, Sum
 from django.urls import reverse
 
+from integrations import credential_expiry as expiry_countdown
 from integrations.models import (
     AssessmentFieldMapping,
     AtsCredential,
@@ -159,26 +160,22 @@ def credential_expiry(now: datetime.datetime) -> CheckResult:
         integration__is_enabled=True,
         expires_on__isnull=False,
         expires_on__lte=today + datetime.timedelta(days=steps[0]),
-    ).values_list("integration_id", "integration__provider", "expires_on")
-    for integration_id, provider, expires_on in credentials:
-        if expires_on is None:
-            continue
-        days = (expires_on - today).days
-        step = min(step for step in steps if step >= days) if days > 0 else 0
-        label = Integration(provider=provider).provider_impl.label
-        when = (
-            f"expired on {expires_on:%Y-%m-%d}"
-            if days <= 0
-            else f"expires on {expires_on:%Y-%m-%d} ({days} day(s))"
+    ).select_related("integration")
+    for credential in credentials:
+        expiry = expiry_countdown.credential_expiry(
+            credential.integration.provider_impl, credential, today=today
         )
+        if expiry is None or expiry.expires_on is None or expiry.days_left is None:
+            continue  # the expiring secret is not set
+        days = expiry.days_left
+        step = min(step for step in steps if step >= days) if days > 0 else 0
         result.findings.append(
             Finding(
-                integration_id,
+                credential.integration_id,
                 Type.CREDENTIAL_EXPIRING,
-                f"The {label} credential {when}: make a new one, enter it on the Harver to ATS "
-                "tab and set its expiry.",
-                overview_path(integration_id),
-                subject=f"{expires_on:%Y-%m-%d}:{step}",
+                expiry.message,
+                overview_path(credential.integration_id),
+                subject=f"{expiry.expires_on:%Y-%m-%d}:{step}",
             )
         )
     return result

@@ -124,7 +124,7 @@ def test_credential_expiring_warns_at_each_step_and_resolves_when_renewed(enable
     expires = today + datetime.timedelta(days=5)
     assert (counts.opened, counts.resolved) == (1, 1)
     assert open_issues(enabled) == [(Type.CREDENTIAL_EXPIRING, f"{expires}:7")]
-    assert "(5 day(s))" in Issue.objects.get(state=State.OPEN).message
+    assert f"expires on {expires}: in 5 day(s)" in Issue.objects.get(state=State.OPEN).message
 
     AtsCredential.objects.filter(pk=credential.pk).update(
         expires_on=today + datetime.timedelta(days=365)
