@@ -1,12 +1,12 @@
-"""Top-level URLs: the landing page, the admin, the health probes, the APIs, the reports and,
-when enabled, the sandbox."""
+"""Top-level URLs: the landing page, the admin, the health probes and metrics, the APIs, the
+reports and, when enabled, the sandbox."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from harver_integration import health, landing
+from harver_integration import health, landing, metrics_endpoint
 from integrations.registry import PROVIDERS
 
 admin.site.site_header = "Harver Integrations"
@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", landing.landing, name="landing"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_endpoint.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # Every ATS's inbound endpoints (what it calls), from the provider registry.
     *(path(f"api/{key}/", include(entry.urls)) for key, entry in PROVIDERS.items() if entry.urls),
