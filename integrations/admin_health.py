@@ -33,6 +33,7 @@ HEALTH_PAGE_SIZE = 50
 CHART_HEIGHT = 60
 BAR_WIDTH = 18
 BAR_GAP = 6
+CHART_MARGIN = 4
 
 
 def rate_text(rate: float | None) -> str:
@@ -85,7 +86,7 @@ def chart(days: list[DayBar]) -> Chart:
         bars.append(
             Bar(
                 label=f"{day.day:%a}",
-                x=index * (BAR_WIDTH + BAR_GAP),
+                x=CHART_MARGIN + index * (BAR_WIDTH + BAR_GAP),
                 succeeded_y=CHART_HEIGHT - succeeded,
                 succeeded_height=succeeded,
                 failed_y=CHART_HEIGHT - succeeded - failed,
@@ -94,7 +95,7 @@ def chart(days: list[DayBar]) -> Chart:
             )
         )
     return Chart(
-        width=len(days) * (BAR_WIDTH + BAR_GAP),
+        width=2 * CHART_MARGIN + len(days) * (BAR_WIDTH + BAR_GAP),
         height=CHART_HEIGHT,
         bars=bars,
         empty=busiest == 0,

@@ -86,6 +86,11 @@ class IssueAdmin(AccountScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Issue | None = None) -> bool:
+        """An issue's page only shows it (the scan owns its fields); the list's actions change
+        it, for those who may."""
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: Issue | None = None) -> bool:
         return False  # the history is kept
 
