@@ -9,6 +9,7 @@ confirmation naming the test job (it writes to the real tenant). Only Harver adm
 from __future__ import annotations
 
 import datetime
+import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -61,6 +62,15 @@ def last_run(integration: Integration) -> dict[str, Any] | None:
     report = dict(integration.go_live_report or {})
     if not report.get("steps"):
         return None
+    evidence = list(report.get("evidence") or [])
+    report["steps"] = [
+        {**step, "evidence": evidence[index] if index < len(evidence) else {}}
+        for index, step in enumerate(report["steps"])
+    ]
+    report["preview"] = [
+        {**item, "body": json.dumps(item.get("payload"), indent=2, ensure_ascii=False)}
+        for item in report.get("preview") or []
+    ]
     report["failed"] = [step for step in report["steps"] if not step.get("ok")]
     report["checked_at"] = integration.go_live_checked_at or _moment(report.get("checked_at"))
     return report

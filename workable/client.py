@@ -132,6 +132,36 @@ class WorkableClient(ProviderClient):
         payload = {"custom_attribute_key": key, "value": value}
         return self._request("PATCH", url, json=payload).exchange
 
+    # --- The go-live check's test candidate -------------------------------------------------
+
+    # https://workable.readme.io/reference/job-candidates-create
+    def create_candidate(self, shortcode: str, *, name: str, email: str) -> tuple[str, Exchange]:
+        url = f"{self.base_url}/jobs/{quote(shortcode, safe='')}/candidates"
+        body = {"sourced": True, "candidate": {"name": name, "email": email}}
+        answer = self._request("POST", url, json=body)
+        data = answer.data if isinstance(answer.data, dict) else {}
+        candidate = data.get("candidate")
+        found = str(candidate.get("id") or "") if isinstance(candidate, dict) else ""
+        return found, answer.exchange
+
+    # https://workable.readme.io/reference/job-candidates-show
+    def candidate(self, candidate_id: str) -> tuple[dict[str, Any], Exchange]:
+        url = f"{self.base_url}/candidates/{quote(candidate_id, safe='')}"
+        answer = self._request("GET", url)
+        data = answer.data if isinstance(answer.data, dict) else {}
+        found = data.get("candidate")
+        return (found if isinstance(found, dict) else {}), answer.exchange
+
+    # https://workable.readme.io/reference/job-candidates-comments
+    def candidate_comments(self, candidate_id: str) -> list[dict[str, Any]]:
+        return self._list(f"/candidates/{quote(candidate_id, safe='')}/comments", "comments", {})
+
+    # https://workable.readme.io/reference/job-candidates-disqualify
+    def disqualify(self, candidate_id: str, *, member_id: str, reason: str) -> Exchange:
+        url = f"{self.base_url}/candidates/{quote(candidate_id, safe='')}/disqualify"
+        body = {"member_id": member_id, "disqualification_reason": reason}
+        return self._request("POST", url, json=body).exchange
+
     # --- Listings -------------------------------------------------------------------------------
 
     def _list(self, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -307,7 +307,7 @@ def _keep_candidate_ids(found_ids: dict[int, str]) -> None:
     )
 
 
-def _writes_proven(credential: AtsCredential) -> None:
+def writes_proven(credential: AtsCredential) -> None:
     """A write succeeded, so the token has w_candidates (contract §4: proven only this way)."""
     verification = dict(credential.verification or {})
     scopes = dict(verification.get("scopes") or {})
@@ -351,7 +351,7 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending
 
         def send(delivery: Delivery) -> Exchange:
             exchange = _send(client, credential, delivery, lookup)
-            _writes_proven(credential)
+            writes_proven(credential)
             return exchange
 
         yield send

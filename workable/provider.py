@@ -7,10 +7,17 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from assessments.lifecycle import StatusChange
+from integrations.golive_preview import Preview
 from integrations.models import AtsCredential, AtsInvitation, Integration
-from integrations.provider_types import CredentialCheck, CredentialField, InboundProbe, Pattern
+from integrations.provider_types import (
+    CredentialCheck,
+    CredentialField,
+    GoLiveStep,
+    InboundProbe,
+    Pattern,
+)
 from integrations.providers import Provider
-from workable import deliveries, invitations, verification
+from workable import deliveries, golive, invitations, verification
 from workable.client import api_base_url
 
 SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -96,6 +103,16 @@ class WorkableProvider(Provider):
             job_shortcode="GOLIVE",
             job_title="Harver go-live check",
         )
+
+    offers_live_check = True
+
+    def live_check_jobs(self, integration: Integration) -> list[tuple[str, str]]:
+        return golive.jobs(integration)
+
+    def go_live_round_trip(
+        self, integration: Integration, preview: Preview, job: str
+    ) -> list[GoLiveStep]:
+        return golive.round_trip(integration, preview, job)
 
     def inbound_probe(self, wrong_token: str) -> InboundProbe:
         # Workable lists the tests first, with the token as a bearer: a wrong one is a 401.

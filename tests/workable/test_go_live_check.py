@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -26,73 +25,15 @@ from integrations import golive, services
 from integrations.models import Delivery, Integration, PauseCause, ReportSettings
 from integrations.outbox import pausing
 from tests.admin_support import integration_url, staff_member
-from tests.factories import AccountFactory, CandidateAssessmentFactory
-from tests.workable.delivery_support import RESULT, configure, invite
-from workable.sandbox.spi import WorkableSandbox
-from workable.sandbox.views import workable_sandbox
+from tests.factories import CandidateAssessmentFactory
+from tests.workable.delivery_support import RESULT, invite
+from tests.workable.golive_support import (
+    STEPS,
+    Ready,
+    ready_fixture,  # noqa: F401
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SPI_TOKEN = "wk-golive-token-5b1d4f60a8e2"
-STEPS = [
-    "Credentials accepted",
-    "Every scope the platform uses",
-    "Note author exists and is active",
-    "Mapped ATS fields exist and can hold their values",
-    "Every enabled report type renders",
-    "The offered tests are what the ATS will list",
-    "The inbound token works from outside",
-]
-
-
-@dataclass
-class Ready:
-    integration: Integration
-    assessment: Assessment
-    sandbox: WorkableSandbox
-    inbound_token: str
-
-    def step(self, report: golive.GoLiveReport, name: str) -> tuple[bool, str]:
-        [found] = [step for step in report.steps if step.name == name]
-        return found.ok, found.message
-
-    def change_account(self, **changes: Any) -> None:
-        with self.sandbox.store.change() as state:
-            state["accounts"]["acme"].update(changes)
-
-
-@pytest.fixture
-def ready(live_server: Any, settings: Any, tmp_path: Any) -> Ready:
-    """A sandbox Workable integration whose every go-live step passes."""
-    settings.SANDBOX_ENABLED = True
-    settings.SANDBOX_STATE_DIR = tmp_path / "sandbox"
-    settings.SANDBOX_BASE_URL = f"{live_server.url}/sandbox"
-    settings.ROOT_URLCONF = "tests.sandbox.urls"
-    settings.PUBLIC_BASE_URL = live_server.url
-    settings.WORKABLE_RATE_LIMIT_REQUESTS = 1000
-    settings.VAR_DIR = tmp_path
-    account = AccountFactory.create(name="Acme Retail")
-    integration, assessment = configure(account, token=SPI_TOKEN)
-    services.set_sandbox(integration, on=True)
-    services.set_ats_credentials(integration, note_author_member_id="m-recruiter")
-    services.map_field(
-        integration, assessment=assessment, score="recommendation", ats_field_id="harver_fit"
-    )
-    services.map_field(
-        integration,
-        assessment=assessment,
-        score="Conscientiousness",
-        ats_field_id="",
-        send_status=False,
-    )
-    sandbox = workable_sandbox()
-    sandbox.create_account("acme", "Acme (sandbox)", api_token=SPI_TOKEN)
-    inbound_token = services.rotate_inbound_token(integration)
-    # Workable lists the tests once the admin saved the token there: the token is in use
-    listed = Client().get("/api/workable/tests", HTTP_AUTHORIZATION=f"Bearer {inbound_token}")
-    assert listed.status_code == 200
-    integration.refresh_from_db()
-    return Ready(integration, assessment, sandbox, inbound_token)
 
 
 def run(ready: Ready, **options: Any) -> golive.GoLiveReport:
@@ -196,7 +137,7 @@ def test_a_refused_token_fails_the_credentials_and_stops_the_asking(ready):
 
 def test_a_missing_scope_is_named(ready):
     ready.sandbox.create_account(
-        "acme", "Acme", api_token=SPI_TOKEN, scopes=("r_jobs", "r_candidates", "w_candidates")
+        "acme", "Acme", api_token=ready.spi_token, scopes=("r_jobs", "r_candidates", "w_candidates")
     )
 
     ok, message = ready.step(run(ready), "Every scope the platform uses")
@@ -437,3 +378,95 @@ def test_the_overview_and_the_report_page_keep_their_number_of_queries(ready):
 
     assert len(candidates) == 25
     assert (_queries(client, overview), _queries(client, page)) == before
+
+
+# --- Live: a test candidate through the stand-in Workable ----------------------------------------
+
+LIVE_STEPS = [
+    "Test candidate added to job {job}",
+    "Timeline note written",
+    "Field harver_score (Overall matching score) written",
+    "Field harver_fit (Recommendation) written",
+    "Note and fields read back",
+    "Test candidate cleaned up",
+]
+
+
+def test_live_round_trips_a_test_candidate_and_cleans_it_up(ready):
+    job = ready.sandbox.add_job("acme", "Go-live test job")
+    deliveries, candidates = Delivery.objects.count(), CandidateAssessment.objects.count()
+
+    report = run(ready, live=True, job=job)
+
+    assert report.ok, [step.message for step in report.steps if not step.ok]
+    assert [step.name for step in report.steps] == STEPS + [
+        name.format(job=job) for name in LIVE_STEPS
+    ]
+    # in Workable: the candidate, the note, the values, and the clean-up
+    [candidate] = ready.sandbox.account("acme")["candidates"].values()
+    assert candidate["name"] == "Harver Go-Live Check"
+    assert candidate["job_shortcode"] == job
+    assert candidate["custom_attributes"] == {"harver_score": "74", "harver_fit": "Good fit"}
+    kinds = [entry["kind"] for entry in candidate["timeline"]]
+    assert kinds == ["applied", "comment", "field", "field", "disqualified"]
+    assert candidate["disqualified"] is True
+    assert "disqualified on job" in report.steps[-1].message
+    # every step has its evidence, as a delivery attempt has
+    evidence = [step.evidence for step in report.steps[len(STEPS) :]]
+    assert [item["http_status"] for item in evidence] == [201, 201, 200, 200, 200, 200]
+    assert evidence[0]["request"].endswith(f"/acme/spi/v3/jobs/{job}/candidates")
+    # the writes proved the write scope; nothing was written on Harver's side
+    credential = ready.integration.ats_credential
+    credential.refresh_from_db()
+    assert credential.verification["scopes"]["w_candidates"] == "verified"
+    assert (Delivery.objects.count(), CandidateAssessment.objects.count()) == (
+        deliveries,
+        candidates,
+    )
+    stored = Integration.objects.get(pk=ready.integration.pk).go_live_report
+    assert stored["live"] is True
+    assert len(stored["evidence"]) == len(report.steps)
+
+
+def test_live_does_not_run_while_a_step_fails(ready):
+    job = ready.sandbox.add_job("acme", "Go-live test job")
+    Assessment.objects.filter(pk=ready.assessment.pk).update(is_active=False)
+
+    report = run(ready, live=True, job=job)
+
+    ok, message = ready.step(report, "Live round trip")
+    assert not ok
+    assert message.startswith("Not run: the live check writes to the real tenant only once")
+    assert ready.sandbox.account("acme")["candidates"] == {}
+
+
+def test_live_names_a_job_workable_does_not_have(ready):
+    report = run(ready, live=True, job="NOPE")
+
+    ok, message = ready.step(report, "Test candidate added to job NOPE")
+    assert not ok
+    assert message == "Workable refused the request (HTTP 404): Job not found."
+
+
+def test_the_command_refuses_live_without_a_test_job(ready):
+    with pytest.raises(CommandError, match="Choose the Workable test job"):
+        call_command("integrations", "go-live-check", str(ready.integration.pk), "--live")
+
+
+def test_the_live_button_needs_the_confirmation_and_offers_workable_s_jobs(ready):
+    job = ready.sandbox.add_job("acme", "Go-live test job")
+    client = _admin(ready)
+    url = integration_url("go_live", ready.integration)
+
+    page = client.get(url).content.decode()
+    assert f'<option value="{job}">Go-live test job ({job})</option>' in page
+    unconfirmed = client.post(url, {"live": "on", "job": job})
+    assert unconfirmed.status_code == 200
+    assert "This field is required." in unconfirmed.content.decode()
+    assert ready.sandbox.account("acme")["candidates"] == {}
+
+    confirmed = client.post(url, {"live": "on", "job": job, "confirm": "on"})
+
+    assert confirmed.status_code == 302
+    assert len(ready.sandbox.account("acme")["candidates"]) == 1
+    assert "live" in client.get(integration_url("overview", ready.integration)).content.decode()

@@ -264,12 +264,25 @@ class WorkableSandbox:
             if listing is None:
                 raise Refused(404, "Not found")
             return self._page(account, request, rest[0], listing(request))
+        if len(rest) == 3 and rest[0] == "jobs" and rest[2] == "candidates" and method == "POST":
+            return self._create_candidate(account, rest[1], _json(request))
+        if len(rest) == 2 and rest[0] == "candidates" and method == "GET":
+            return Answer(200, {"candidate": self._shown(account, rest[1])})
         if len(rest) == 3 and rest[0] == "candidates":
             candidate = self._candidate(account, rest[1])
             if rest[2] == "comments" and method == "POST":
                 return self._comment(account, candidate, _json(request))
+            if rest[2] == "comments" and method == "GET":
+                comments = [
+                    {"body": entry.get("text", ""), "member": entry.get("title", "")}
+                    for entry in candidate["timeline"]
+                    if entry.get("kind") == "comment"
+                ]
+                return Answer(200, {"comments": comments})
             if rest[2] == "update_custom_attribute_value" and method == "PATCH":
                 return self._custom_attribute(account, candidate, _json(request))
+            if rest[2] == "disqualify" and method == "POST":
+                return self._disqualify(account, candidate, _json(request))
         if len(rest) in (1, 3):
             raise Refused(405, "Method not allowed")
         raise Refused(404, "Not found")
@@ -328,6 +341,55 @@ class WorkableSandbox:
             base = f"{self.root}/{account['subdomain']}/spi/v3/{resource}"
             body["paging"] = {"next": f"{base}?{urlencode(query)}"}
         return Answer(200, body)
+
+    def _create_candidate(
+        self, account: dict[str, Any], shortcode: str, data: dict[str, Any]
+    ) -> Answer:
+        if shortcode not in account["jobs"]:
+            raise Refused(404, "Job not found")
+        candidate = data.get("candidate")
+        name = candidate.get("name") if isinstance(candidate, dict) else None
+        email = candidate.get("email") if isinstance(candidate, dict) else None
+        if not isinstance(name, str) or not name.strip() or not isinstance(email, str):
+            raise Refused(422, "candidate.name and candidate.email are required.")
+        candidate_id = f"c{self._next(account):04d}"
+        account["candidates"][candidate_id] = {
+            "id": candidate_id,
+            "name": name,
+            "email": email,
+            "job_shortcode": shortcode,
+            "custom_attributes": {},
+            "timeline": [{"at": now_iso(self.clock()), "kind": "applied", "title": "Sourced"}],
+        }
+        return Answer(201, {"status": "created", "candidate": self._shown(account, candidate_id)})
+
+    def _shown(self, account: dict[str, Any], candidate_id: str) -> dict[str, Any]:
+        candidate = self._candidate(account, candidate_id)
+        return {
+            "id": candidate["id"],
+            "name": candidate["name"],
+            "email": candidate["email"],
+            "job": {"shortcode": candidate["job_shortcode"]},
+            "disqualified": bool(candidate.get("disqualified")),
+            "custom_attributes": dict(candidate["custom_attributes"]),
+        }
+
+    def _disqualify(
+        self, account: dict[str, Any], candidate: dict[str, Any], data: dict[str, Any]
+    ) -> Answer:
+        members = {member["id"] for member in account["members"]}
+        if str(data.get("member_id") or "") not in members:
+            raise Refused(422, "member_id is not a member of this account.")
+        candidate["disqualified"] = True
+        candidate["timeline"].append(
+            {
+                "at": now_iso(self.clock()),
+                "kind": "disqualified",
+                "title": "Disqualified",
+                "text": str(data.get("disqualification_reason") or ""),
+            }
+        )
+        return Answer(200, {})
 
     def _comment(
         self, account: dict[str, Any], candidate: dict[str, Any], data: dict[str, Any]
