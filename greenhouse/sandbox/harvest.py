@@ -204,10 +204,6 @@ class Harvest:
 
     # --- Setting the organisation up ------------------------------------------------------------
 
-    def next_id(self) -> int:
-        with self.store.change() as state:
-            return _next_id(state)
-
     def rename(self, name: str) -> None:
         with self.store.change() as state:
             state["name"] = name
@@ -401,10 +397,6 @@ class Harvest:
             record = _table(state, table)[str(record_id)]
             record.update(changes)
             return _copy(record)
-
-    def set_status(self, application_id: int, status: str) -> None:
-        with self.store.change() as state:
-            _table(state, "applications")[str(application_id)]["status"] = status
 
     def add_web_hook(self, name: str, endpoint_url: str, *, secret_key: str, event: str) -> Record:
         """A web hook of the organisation; `secret_key` as the caller wants it kept."""
