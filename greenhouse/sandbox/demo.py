@@ -3,8 +3,9 @@
 For the embedded run: a sandbox integration for the demo account (a Harvest v3 credential acting
 as a Site Admin, a web hook Secret Key, report links, the "Harver Assessment" stage of each job
 mapped to its assessment, the overall score and the recommendation written to a candidate and an
-application custom field), and the organisation it talks to: one job per assessment with an
-applicant in each, and the web hook that tells the platform of stage changes. Safe to repeat:
+application custom field, the candidate's Harver status to a third), and the organisation it
+talks to: one job per assessment with an applicant in each, and the web hook that tells the
+platform of stage changes. Safe to repeat:
 each run gives both sides a fresh Client Secret, Secret Key and web hook URL and keeps the rest.
 """
 
@@ -35,7 +36,9 @@ APPLICANTS = [
     ("Tom Becker", "tom.becker@example.com"),
     ("Priya Shah", "priya.shah@example.com"),
 ]
-# (level, name_key, name, value type) of the custom fields Harver's values go to.
+# The application field that shows the candidate's Harver status (Invited, Started, Completed, …).
+STATUS_FIELD = ("application", "harver_status", "Harver status", "short_text")
+# (level, name_key, name, value type) of the custom fields Harver's scores go to.
 FIELDS = {
     AssessmentFieldMapping.Score.OVERALL: ("candidate", "harver_score", "Harver score", "number"),
     AssessmentFieldMapping.Score.RECOMMENDATION: (
@@ -54,7 +57,7 @@ def _organisation(harvest: Harvest, account: Account) -> int:
         harvest.add_user(ACTING_USER, email="harver@example.com")
         harvest.add_user("Riley Recruiter", site_admin=False, email="riley@example.com")
     known = {item["name_key"] for item in harvest.custom_fields.values()}
-    for level, name_key, name, value_type in FIELDS.values():
+    for level, name_key, name, value_type in (*FIELDS.values(), STATUS_FIELD):
         if name_key not in known:
             harvest.add_custom_field(name_key, field_type=level, value_type=value_type, name=name)
     return next(user_id for user_id, user in harvest.users.items() if user["name"] == ACTING_USER)
@@ -75,6 +78,7 @@ def provision_demo(account: Account) -> str:
         client_secret=client_secret,
         user_id=str(user_id),
         webhook_secret=secret_key,
+        status_field=f"{STATUS_FIELD[0]}:{STATUS_FIELD[1]}",
     )
     services.configure_reports(integration, enabled=REPORTS, results_link=REPORTS[0])
     jobs = {job["name"]: job for job in harvest.jobs.values()}

@@ -5,8 +5,8 @@ gunicorn and a real Celery worker (with its scheduler) serve and deliver. In Deb
 user signs in, makes the sandbox ATS invite a candidate (Workable: "send assessment" on a
 candidate; Greenhouse: move an application to the Harver stage, which sends the signed web
 hook), opens the candidate's link on the sandbox's mail page, answers every statement, submits,
-and finds the result on the candidate's timeline: the note with its links and the custom field
-values (and for Workable the statuses).
+and finds the result on the candidate's timeline: the statuses (Greenhouse: in a status field),
+the note with its links and the custom field values.
 
 Screenshots go to a temporary folder; with UPDATE_SCREENSHOTS=1 they replace the sandbox-*.png
 ones in docs/screenshots that the README and docs/sandbox.md show.
@@ -108,9 +108,12 @@ def test_a_new_user_sees_a_result_land_in_the_sandbox_s_greenhouse_within_five_m
         ).to_be_visible()
         application_page = page.url
 
-        # then Greenhouse's signed web hook reached the platform, which took it
+        # then Greenhouse's signed web hook reached the platform, which invites: "Invited"
+        # arrives in her status field
         timeline = page.get_by_role("list", name="Timeline")
         expect(timeline).to_contain_text("Web hook Harver answered HTTP 200")
+        shows_after_reloads(page, "Harver status set", run)
+        expect(page.get_by_role("row", name="Harver status Invited")).to_be_visible()
         shoot(page, screenshots, "greenhouse-2-moved")
 
         # and Maria's invitation is on the mail page, with her link
@@ -129,6 +132,8 @@ def test_a_new_user_sees_a_result_land_in_the_sandbox_s_greenhouse_within_five_m
         assert result.status == "completed"
         expect(page.get_by_role("row", name=f"Harver score {result.score}")).to_be_visible()
         expect(page.get_by_role("row", name="Harver fit")).not_to_contain_text("—")
+        shows_after_reloads(page, "Completed", run)
+        expect(page.get_by_role("row", name="Harver status Completed")).to_be_visible()
         note = timeline.locator("li.note")
         expect(note.get_by_role("link").first).to_have_attribute(
             "href", re.compile(rf"^{re.escape(run.base_url)}/")

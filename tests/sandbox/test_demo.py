@@ -55,6 +55,12 @@ def test_it_provisions_an_enabled_greenhouse_integration_and_its_web_hook_once()
     assert len(harvest.clients()) == 1
     (web_hook,) = harvest.web_hooks()
     assert web_hook["endpoint_url"].startswith(f"{BASE}/api/greenhouse/webhooks/")
+    assert integration.ats_credential.value("status_field") == "application:harver_status"
+    assert {field["name_key"] for field in harvest.custom_fields.values()} == {
+        "harver_score",
+        "harver_fit",
+        "harver_status",
+    }
     mapped = StageMapping.objects.filter(integration=integration)
     assert {(row.stage_name, int(row.job_id)) for row in mapped} == {
         ("Harver Assessment", job_id) for job_id in jobs
