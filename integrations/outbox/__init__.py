@@ -1,7 +1,8 @@
 """The delivery outbox: everything owed to an ATS, stored before it is sent, sent until it lands.
 
 The database is the source of truth, the broker only a doorbell. A status change writes its
-deliveries in its own transaction (`add`); one task per integration is published after commit. A
+deliveries in its own transaction (`add`); one task per integration is published after commit,
+unless one is already queued for it (a marker in the cache: `publishing`). A
 task takes a delivery id and claims, in one short transaction, that delivery and the other due
 deliveries of its integration (`pending` and due → `sending` with a shared lease; `SKIP LOCKED`
 on PostgreSQL, so concurrent tasks take disjoint batches and a task delivered twice sends each

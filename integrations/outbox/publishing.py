@@ -1,4 +1,17 @@
-"""Publishing: the broker is only a doorbell; a delivery the broker never got is the sweeper's."""
+"""Publishing: the broker is only a doorbell; a delivery the broker never got is the sweeper's.
+
+At most one doorbell due now is queued per integration: its task takes every due delivery of the
+integration, so a second one would only sit in the shared FIFO queue ahead of other customers'
+doorbells (a customer with a backlog of hundreds of results would make everyone else's fresh
+result wait for hundreds of no-op tasks). Publishing one sets a "ringing" marker in the cache
+(`cache.add`, atomic on Redis); while it is set, further doorbells due now for that integration
+are not published. The task clears it before it claims, so a commit during its batch rings again.
+The marker lives DELIVERY_REQUEUE_AFTER_SECONDS, the time after which the sweeper publishes again
+for deliveries whose doorbell was not answered: a lost doorbell costs no more than it did. On
+the file cache (no Redis) `add` is not atomic across processes: two doorbells may go out at once,
+which costs a no-op task, never a delivery. Doorbells due later (retries, postponements) are one
+per waiting delivery, not one per commit, and always go out.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +25,7 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
+from django.core.cache import caches
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -35,6 +49,7 @@ class Doorbell:
 
     delivery_id: int
     provider: str
+    integration_id: int
     eta: datetime.datetime | None = None
     covered: tuple[int, ...] = field(default=())
 
@@ -51,23 +66,60 @@ class _Broker:
     down_until = 0.0
 
 
-def publish(doorbells: Iterable[Doorbell]) -> int:
-    """Publish a task per doorbell; returns how many deliveries they cover went out.
+def _ringing_key(integration_id: int) -> str:
+    return f"outbox:doorbell-ringing:{integration_id}"
 
-    A broker that is down must not fail or slow the caller: the first error stops publishing
-    (and for BROKER_RETRY_SECONDS this process does not try again), and the deliveries not
-    published are marked so that the next sweep publishes them.
+
+def _start_ringing(integration_id: int) -> bool:
+    """Mark the integration's doorbell as queued; False when it already was.
+
+    A cache that fails counts as not ringing: a doorbell too many costs a no-op task, a doorbell
+    too few costs a delivery's latency.
+    """
+    try:
+        return bool(
+            caches["default"].add(
+                _ringing_key(integration_id), 1, timeout=settings.DELIVERY_REQUEUE_AFTER_SECONDS
+            )
+        )
+    except Exception:
+        logger.warning("Could not mark integration %s's doorbell as queued.", integration_id)
+        return True
+
+
+def answered(integration_id: int) -> None:
+    """A task of the integration is about to claim: the next commit rings again."""
+    try:
+        caches["default"].delete(_ringing_key(integration_id))
+    except Exception:
+        logger.warning("Could not clear integration %s's doorbell marker.", integration_id)
+
+
+def publish(doorbells: Iterable[Doorbell]) -> int:
+    """Publish a task per doorbell; returns how many deliveries they cover are on their way.
+
+    A doorbell due now is not published while the integration's is already queued: its task
+    takes these deliveries too. A broker that is down must not fail or slow the caller: the
+    first error stops publishing (and for BROKER_RETRY_SECONDS this process does not try again),
+    and the deliveries not published are marked so that the next sweep publishes them.
     """
     pending = list(doorbells)
     for index, doorbell in enumerate(pending):
+        marked = False
         try:
             if time.monotonic() < _Broker.down_until:
                 raise ConnectionError("the broker was down a moment ago")
+            if doorbell.eta is None:
+                marked = _start_ringing(doorbell.integration_id)
+                if not marked:
+                    continue
             task = _task(doorbell.provider)
             options = schedule_options(task, doorbell.eta)
             task.apply_async(args=(doorbell.delivery_id,), retry=False, **options)
         except Exception as error:
             _Broker.down_until = time.monotonic() + BROKER_RETRY_SECONDS
+            if marked:
+                answered(doorbell.integration_id)
             missed = [
                 delivery_id
                 for item in pending[index:]
@@ -98,7 +150,7 @@ def publish_after_commit(doorbells: Iterable[Doorbell]) -> None:
 
 def doorbell_for(delivery: Delivery, due: datetime.datetime, now: datetime.datetime) -> Doorbell:
     eta = due if due > now else None
-    return Doorbell(delivery.pk, delivery.integration.provider, eta)
+    return Doorbell(delivery.pk, delivery.integration.provider, delivery.integration_id, eta)
 
 
 def doorbells_for(
@@ -110,12 +162,12 @@ def doorbells_for(
     later: list[Doorbell] = []
     for pk, integration_id, provider, next_attempt_at in rows:
         if next_attempt_at > now:
-            later.append(Doorbell(pk, provider, next_attempt_at))
+            later.append(Doorbell(pk, provider, integration_id, next_attempt_at))
         else:
             due_now.setdefault(integration_id, []).append((pk, provider))
     return [
-        Doorbell(group[0][0], group[0][1], covered=tuple(pk for pk, _ in group[1:]))
-        for group in due_now.values()
+        Doorbell(group[0][0], group[0][1], integration_id, covered=tuple(pk for pk, _ in group[1:]))
+        for integration_id, group in due_now.items()
     ] + later
 
 

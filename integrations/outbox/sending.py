@@ -18,7 +18,13 @@ from integrations.models import Delivery, Integration
 from integrations.outbox.ordering import order_verdict, status_deliveries_of
 from integrations.outbox.outcomes import BatchOutcome
 from integrations.outbox.pausing import pauses_deliveries
-from integrations.outbox.publishing import Doorbell, countdown_allowed, doorbell_for, publish
+from integrations.outbox.publishing import (
+    Doorbell,
+    answered,
+    countdown_allowed,
+    doorbell_for,
+    publish,
+)
 from integrations.outbox.recording import (
     Sent,
     record_failure,
@@ -95,6 +101,12 @@ def process(delivery_id: int, connect: Connect, *, task_id: str = "") -> BatchOu
     deadline = time.monotonic() + batch_seconds()
     size = settings.DELIVERY_BATCH_SIZE
     outcome = BatchOutcome.NOT_CLAIMED
+    integration_id = (
+        Delivery.objects.filter(pk=delivery_id).values_list("integration_id", flat=True).first()
+    )
+    if integration_id is None:
+        return outcome
+    answered(integration_id)  # before claiming: what commits from now on rings again
     while True:
         batch = claim(delivery_id, size)
         if not batch:
@@ -125,7 +137,7 @@ def _publish_next_due(integration: Integration) -> None:
         .first()
     )
     if following is not None:
-        publish([Doorbell(following, integration.provider)])
+        publish([Doorbell(following, integration.provider, integration.pk)])
 
 
 def _send_batch(
@@ -237,6 +249,7 @@ def _release(
                 Doorbell(
                     first.pk,
                     first.integration.provider,
+                    first.integration_id,
                     eta=due if due and due > now else None,
                     covered=tuple(delivery.pk for delivery in rest),
                 )

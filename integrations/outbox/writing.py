@@ -29,7 +29,9 @@ def add(integration: Integration, deliveries: list[Delivery]) -> list[Delivery]:
     if state == State.PENDING and created:
         first, *rest = created
         covered = tuple(item.pk for item in rest)
-        publish_after_commit([Doorbell(first.pk, integration.provider, covered=covered)])
+        publish_after_commit(
+            [Doorbell(first.pk, integration.provider, integration.pk, covered=covered)]
+        )
     return created
 
 

@@ -329,6 +329,14 @@ class Cluster:
         return wait_until(ready, timeout=timeout, interval=0.3)
 
 
+def shared_cache(redis_url: str) -> dict[str, Any]:
+    """The workers' cache as this (test) process's CACHES setting: like the web processes, it
+    shares the rate limits and the outbox's doorbell markers with them."""
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+
+
 def worker_env(
     var_dir: Path, redis_url: str, workable: StandIn, broker_url: str | None = None
 ) -> dict[str, str]:
@@ -396,6 +404,10 @@ def _forget_connections() -> None:
     `Celery.close` resets the producer pool only while the connection pool exists, which an
     earlier test may already have reset; so both are dropped here.
     """
+    # Every task module first: `close` takes the app off Celery's list of apps, and a task module
+    # imported after that (a provider's, imported when its first delivery is published) would
+    # register its tasks with no app at all.
+    celery_app.autodiscover_tasks(force=True)
     celery_app.close()
     celery_app.amqp._producer_pool = None
     # The exchange and queue declarations are read from the options once; the next broker may
@@ -435,5 +447,6 @@ __all__ = [
     "StandIn",
     "json_response",
     "queued",
+    "shared_cache",
     "stand_in",
 ]

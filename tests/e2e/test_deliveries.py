@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from werkzeug import Request, Response
@@ -40,6 +41,7 @@ from tests import factories
 from tests.e2e.delivery_harness import (
     RATE_LIMIT,
     RATE_WINDOW,
+    REQUEUE_AFTER_SECONDS,
     Broker,
     Cluster,
     RabbitServer,
@@ -50,6 +52,7 @@ from tests.e2e.delivery_harness import (
     max_in_window,
     publishing_to,
     queued,
+    shared_cache,
     stand_in,
     worker_env,
 )
@@ -166,6 +169,8 @@ def run(
     infra: Infra, workable: StandIn, settings: Any, caplog: pytest.LogCaptureFixture
 ) -> Iterator[Run]:
     caplog.set_level(logging.DEBUG)
+    settings.CACHES = shared_cache(infra.redis.url)
+    settings.DELIVERY_REQUEUE_AFTER_SECONDS = REQUEUE_AFTER_SECONDS
     workable.reset()
     if not infra.cluster.processes:
         # A test that stopped the workers failed before starting them again.
@@ -443,6 +448,70 @@ def test_200_deliveries_for_one_token_across_2_workers_stay_within_the_rate_limi
         busiest,
         RATE_WINDOW,
         statistics.median(gaps) * 1000,
+    )
+
+
+@on_both_brokers
+def test_a_customer_owed_500_results_does_not_hold_back_another_customers_fresh_ones(run):
+    # given a customer whose 500 candidates were invited while its integration was off (those
+    # invitations' statuses are not this test's subject: dropped), and another customer's three
+    busy, busy_assessment, busy_token = run.integration()
+    quiet, quiet_assessment, quiet_token = run.integration()
+    services.disable_integration(busy)
+    backlog = [run.invite(busy, busy_assessment) for _ in range(500)]
+    Delivery.objects.filter(integration=busy, state=State.HELD).update(state=State.DROPPED)
+    fresh = [run.invite(quiet, quiet_assessment) for _ in range(3)]
+    invited = CandidateAssessment.objects.filter(pk__in=[c.pk for c in [*backlog, *fresh]])
+    assert wait_until(
+        lambda: not invited.filter(invitation_sent_at__isnull=True).exists(), timeout=120
+    )
+    assert wait_for_states(fresh, State.SUCCEEDED, count=3, timeout=30)
+    assert services.enable_integration(Integration.objects.get(pk=busy.pk)).enabled
+
+    # when the first comes to owe Workable 500 results, each committed on its own, while no
+    # worker runs (as after an outage: everything owed is due at once)
+    run.infra.cluster.stop()
+    for candidate in backlog:
+        lifecycle.record_status(candidate.pk, "expired", source="engine")
+    run.infra.cluster.start()
+    assert run.infra.cluster.wait_ready()
+    # and the other's candidates complete, one a second, while that backlog drains
+    committed: dict[str, float] = {}
+    for candidate in fresh:
+        key = candidate.email.split("@")[0]
+        with transaction.atomic():
+            transaction.on_commit(lambda key=key: committed.setdefault(key, time.time()))
+            lifecycle.record_status(candidate.pk, "completed", source="engine", result=RESULT)
+        time.sleep(1)
+
+    # then each of those results reaches Workable within seconds, not after the backlog
+    def completed_puts() -> dict[str, float]:
+        return {
+            arrival.path.rsplit("/", 1)[-1]: arrival.at
+            for arrival in run.workable.requests(token=quiet_token, method="PUT")
+            if arrival.body["status"] == "completed"
+        }
+
+    assert wait_until(lambda: len(completed_puts()) == 3, timeout=60)
+    latencies = {key: at - committed[key] for key, at in completed_puts().items()}
+    still_owed = Delivery.objects.filter(integration=busy, state=State.PENDING).count()
+    assert still_owed > 0, "the backlog had drained before the fresh results: nothing measured"
+    assert max(latencies.values()) < 3, latencies
+
+    # and the backlog drains, each result sent exactly once (that it keeps to the rate limit
+    # is the 200-deliveries test's: here the stand-in shares this busy process, and its arrival
+    # times jitter on a loaded machine)
+    assert wait_for_states(backlog, State.SUCCEEDED, count=500, timeout=300)
+    puts = sorted(arrival.path for arrival in run.workable.requests(token=busy_token))
+    assert puts == sorted(f"/cb/{candidate.email.split('@')[0]}" for candidate in backlog)
+    arrivals = [arrival.at for arrival in run.workable.requests(token=busy_token)]
+    measured.info(
+        "fresh results during a 500-result backlog: commit to arrival %s ms; backlog drained "
+        "in %.1f s, at most %d arrivals in any %g s window",
+        sorted(round(latency * 1000) for latency in latencies.values()),
+        max(arrivals) - min(arrivals),
+        max_in_window(arrivals, RATE_WINDOW),
+        RATE_WINDOW,
     )
 
 

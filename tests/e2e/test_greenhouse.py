@@ -37,7 +37,13 @@ from harver_integration.logs import RedactIssuedTokens
 from integrations import inbound, services, stages
 from integrations.models import Delivery, DeliveryAttempt, InboundEvent, Integration
 from tests import factories
-from tests.e2e.delivery_harness import Cluster, RedisServer, publishing_to
+from tests.e2e.delivery_harness import (
+    REQUEUE_AFTER_SECONDS,
+    Cluster,
+    RedisServer,
+    publishing_to,
+    shared_cache,
+)
 from tests.greenhouse.standin import HarvestServer, harvest_server
 from tests.processes import gunicorn, platform_env, wait_until
 
@@ -82,7 +88,7 @@ def greenhouse_env(var_dir: Path, redis_url: str, harvest: HarvestServer) -> dic
         DELIVERY_RETRY_SCHEDULE="0.2,0.5,1,2",
         DELIVERY_LEASE_SECONDS="5",
         DELIVERY_SWEEP_SECONDS="1",
-        DELIVERY_REQUEUE_AFTER_SECONDS="2",
+        DELIVERY_REQUEUE_AFTER_SECONDS=str(REQUEUE_AFTER_SECONDS),
         CELERY_TASK_SOFT_TIME_LIMIT="20",
         CELERY_TASK_TIME_LIMIT="30",
     )
@@ -259,6 +265,8 @@ class Run:
 def run(infra: Infra, settings: Any, caplog: pytest.LogCaptureFixture) -> Iterator[Run]:
     caplog.set_level(logging.DEBUG)
     settings.REDIS_URL = infra.redis.url
+    settings.CACHES = shared_cache(infra.redis.url)
+    settings.DELIVERY_REQUEUE_AFTER_SECONDS = REQUEUE_AFTER_SECONDS
     settings.VAR_DIR = infra.var_dir
     settings.GREENHOUSE_API_BASE_URL = infra.harvest.api_base_url
     settings.GREENHOUSE_TOKEN_URL = infra.harvest.token_url

@@ -220,7 +220,8 @@ def test_a_completed_result_publishes_one_task_for_all_it_owes(
     assert len(owed) == 4  # status, timeline note, two fields
     first, *rest = sorted(delivery.pk for delivery in owed)
     apply_async.assert_called_once_with(args=(first,), retry=False)
-    assert publishing.publish([publishing.Doorbell(first, "workable", covered=tuple(rest))]) == 4
+    doorbell = publishing.Doorbell(first, "workable", invited.integration.pk, covered=tuple(rest))
+    assert publishing.publish([doorbell]) == 4
 
 
 def test_doorbells_group_what_is_due_now_by_integration():
@@ -232,17 +233,81 @@ def test_doorbells_group_what_is_due_now_by_integration():
     doorbells = publishing.doorbells_for(rows, now)
 
     assert doorbells == [
-        publishing.Doorbell(1, "workable", covered=(2,)),
-        publishing.Doorbell(3, "workable"),
-        publishing.Doorbell(4, "workable", eta=later),
+        publishing.Doorbell(1, "workable", 10, covered=(2,)),
+        publishing.Doorbell(3, "workable", 11),
+        publishing.Doorbell(4, "workable", 10, eta=later),
     ]
+
+
+def test_while_an_integrations_doorbell_is_queued_its_next_commits_publish_none(
+    invited, django_capture_on_commit_callbacks
+):
+    # given another customer whose commits come in between
+    other_integration, _ = configure(AccountFactory.create(), token="wk-other-token-1234567890")
+
+    with (
+        mock.patch.object(send_delivery, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ours = invite_more(invited, 3)
+        [theirs] = invite_more(invited, 1, integration=other_integration)
+
+    # then one task per integration is queued: the first's batch takes the others along
+    published = [call.kwargs["args"] for call in apply_async.call_args_list]
+    assert published == [(ours[0],), (theirs,)]
+
+
+@responses.activate
+def test_a_task_clears_the_doorbell_before_it_claims_so_the_next_commit_rings_again(
+    invited, statuses, django_capture_on_commit_callbacks
+):
+    accept_callbacks()
+    doorbell = publishing.Doorbell(statuses[0], "workable", invited.integration.pk)
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        publishing.publish([doorbell])
+        publishing.publish([doorbell])
+        assert apply_async.call_count == 1
+
+        # when its task runs, and then the integration owes something new
+        assert run(Delivery.objects.get(pk=statuses[0])) == BatchOutcome.SUCCEEDED
+        with django_capture_on_commit_callbacks(execute=True):
+            [fresh] = invite_more(invited, 1)
+
+    assert [call.kwargs["args"] for call in apply_async.call_args_list] == [
+        (statuses[0],),
+        (fresh,),
+    ]
+
+
+def test_a_failed_publish_clears_the_doorbell_and_due_later_ones_always_go_out(
+    invited, statuses, monkeypatch
+):
+    monkeypatch.setattr(publishing._Broker, "down_until", 0.0)
+    integration = invited.integration.pk
+    doorbell = publishing.Doorbell(statuses[0], "workable", integration)
+    with mock.patch.object(send_delivery, "apply_async", side_effect=ConnectionError("down")):
+        assert publishing.publish([doorbell]) == 0
+    monkeypatch.setattr(publishing._Broker, "down_until", 0.0)
+
+    later = timezone.now() + datetime.timedelta(seconds=5)
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        # the broker is back: the refused doorbell left no marker behind
+        assert publishing.publish([doorbell]) == 1
+        # and a retry due later goes out although the integration's doorbell is queued
+        retry = publishing.Doorbell(statuses[1], "workable", integration, eta=later)
+        assert publishing.publish([retry]) == 1
+
+    assert apply_async.call_count == 2
+    assert apply_async.call_args_list[1].kwargs["eta"] == later
 
 
 def test_a_failed_publish_leaves_every_covered_delivery_to_the_sweeper(
     invited, statuses, monkeypatch
 ):
     monkeypatch.setattr(publishing._Broker, "down_until", 0.0)
-    doorbell = publishing.Doorbell(statuses[0], "workable", covered=tuple(statuses[1:]))
+    doorbell = publishing.Doorbell(
+        statuses[0], "workable", invited.integration.pk, covered=tuple(statuses[1:])
+    )
 
     with mock.patch.object(send_delivery, "apply_async", side_effect=ConnectionError("down")):
         assert publishing.publish([doorbell]) == 0
