@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from integrations import credential_expiry as expiry_countdown
@@ -99,16 +99,19 @@ def credentials_refused(now: datetime.datetime) -> CheckResult:
         .annotate(last=Max("started_at"))
         .values_list("integration_id", "last")
     )
-    succeeded = dict(
+    newest_success = (
         DeliveryAttempt.objects.filter(
-            integration_id__in=refused,
-            outcome=DeliveryAttempt.Outcome.SUCCEEDED,
-            started_at__gte=since,
+            integration=OuterRef("pk"), outcome=DeliveryAttempt.Outcome.SUCCEEDED
         )
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    # One index lookup per refused integration, not an aggregate over all its successes.
+    succeeded = dict(
+        Integration.objects.filter(pk__in=refused)
         .order_by()
-        .values("integration_id")
-        .annotate(last=Max("started_at"))
-        .values_list("integration_id", "last")
+        .annotate(last=Subquery(newest_success))
+        .values_list("pk", "last")
     )
     credential_changed = dict(
         AtsCredential.objects.filter(integration_id__in=refused).values_list(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -60,10 +60,12 @@ def scan(
         for finding in result.findings
     }
     opened = reopened = seen = resolved = 0
+    still_found = []
     for key, finding in findings.items():
         issue = unresolved.get(key)
         if issue is not None:
-            _seen_again(issue, finding, now)
+            if not _wakes(issue, finding, now):
+                still_found.append((issue, finding))
             seen += 1
         elif _reopen(finding, now):
             reopened += 1
@@ -71,25 +73,65 @@ def scan(
             opened += 1
         else:
             seen += 1
+    _record_sightings(still_found, now)
     for key, issue in unresolved.items():
         if key not in findings and any(result.decides(issue) for result in results):
             resolved += resolve(issue, now=now)
     return ScanCounts(opened=opened, reopened=reopened, resolved=resolved, seen=seen)
 
 
-def _seen_again(issue: Issue, finding: Finding, now: datetime.datetime) -> None:
-    changes = {
-        "last_seen_at": now,
-        "count": F("count") + 1,
-        "message": finding.message,
-        "evidence_url": finding.evidence_url,
-    }
-    if issue.state == State.SNOOZED and issue.snoozed_until and issue.snoozed_until <= now:
-        changes.update(state=State.OPEN, snoozed_until=None)
-        if Issue.objects.filter(pk=issue.pk, state=State.SNOOZED).update(**changes):
-            _event(issue, Action.WOKE, now)
+# Every issue found again, in one statement. The state is not written: an issue resolved by
+# hand meanwhile stays resolved.
+RECORD_SIGHTINGS_SQL = """
+UPDATE {table} AS issue
+   SET last_seen_at = %(now)s, count = issue.count + 1,
+       message = found.message, evidence_url = found.evidence_url
+  FROM unnest(%(ids)s::bigint[], %(messages)s::text[], %(urls)s::varchar[])
+       AS found(id, message, evidence_url)
+ WHERE issue.id = found.id
+"""
+
+
+def _record_sightings(sightings: list[tuple[Issue, Finding]], now: datetime.datetime) -> None:
+    if not sightings:
         return
-    Issue.objects.filter(pk=issue.pk, state__in=UNRESOLVED).update(**changes)
+    if connection.vendor != "postgresql":
+        # The embedded SQLite database: few issues, one statement each.
+        for issue, finding in sightings:
+            Issue.objects.filter(pk=issue.pk).update(
+                last_seen_at=now,
+                count=F("count") + 1,
+                message=finding.message,
+                evidence_url=finding.evidence_url,
+            )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECORD_SIGHTINGS_SQL.format(table=Issue._meta.db_table),
+            {
+                "now": now,
+                "ids": [issue.pk for issue, _ in sightings],
+                "messages": [finding.message for _, finding in sightings],
+                "urls": [finding.evidence_url for _, finding in sightings],
+            },
+        )
+
+
+def _wakes(issue: Issue, finding: Finding, now: datetime.datetime) -> bool:
+    """A snoozed issue whose snooze ended and that is still found is open again."""
+    if issue.state != State.SNOOZED or not issue.snoozed_until or issue.snoozed_until > now:
+        return False
+    woke = Issue.objects.filter(pk=issue.pk, state=State.SNOOZED).update(
+        state=State.OPEN,
+        snoozed_until=None,
+        last_seen_at=now,
+        count=F("count") + 1,
+        message=finding.message,
+        evidence_url=finding.evidence_url,
+    )
+    if woke:
+        _event(issue, Action.WOKE, now)
+    return True
 
 
 def _reopen(finding: Finding, now: datetime.datetime) -> bool:
