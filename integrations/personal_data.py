@@ -1,5 +1,6 @@
 """What the integrations keep about candidates: the ATS's references, the deliveries (bodies and
-attempts), and the calls the ATS made (inbound event bodies). Exported in full; on removal the
+attempts), the calls the ATS made (inbound event bodies), and free text that may quote them (an
+integration's last error, an issue's message). Exported in full; on removal the
 rows stay for the delivery statistics but lose every body, address and reference.
 
 Deliveries not yet sent are cancelled before anything else: a cancelled delivery is `dropped`,
@@ -12,11 +13,18 @@ import datetime
 import json
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from assessments.personal_data.holders import Holder, Removal
 from assessments.personal_data.redaction import redact
-from integrations.models import AtsInvitation, Delivery, DeliveryAttempt, InboundEvent, Integration
+from integrations.models import (
+    AtsInvitation,
+    Delivery,
+    DeliveryAttempt,
+    InboundEvent,
+    Integration,
+    Issue,
+)
 
 State = Delivery.State
 UNSENT_STATES = (State.PENDING, State.SENDING, State.HELD)
@@ -140,15 +148,30 @@ def remove(removal: Removal) -> dict[str, int]:
         event.save(update_fields=["body", "details", "outcome"])
         events += 1
     counts["ATS call bodies removed"] = events
-    errors = 0
-    for integration in Integration.objects.filter(account=removal.account).exclude(last_error=""):
-        redacted = redact(integration.last_error, removal.values)
-        if redacted != integration.last_error:
-            Integration.objects.filter(pk=integration.pk).update(last_error=redacted)
-            errors += 1
-    if errors:
+    of_account = Integration.objects.filter(account=removal.account)
+    if errors := _redact_free_text(of_account, ("last_error",), removal.values):
         counts["integration errors redacted"] = errors
+    issues = Issue.objects.filter(integration__account=removal.account)
+    if redacted := _redact_free_text(issues, ("subject", "message"), removal.values):
+        counts["issue messages redacted"] = redacted
     return counts
+
+
+def _redact_free_text(rows: QuerySet[Any], fields: tuple[str, ...], values: list[str]) -> int:
+    """Replace the candidates' values in these text fields of the rows naming them; how many."""
+    if not values:
+        return 0
+    naming = Q()
+    for field in fields:
+        for value in values:
+            naming |= Q(**{f"{field}__icontains": value})
+    changed = 0
+    for row in rows.filter(naming):
+        rows.filter(pk=row.pk).update(
+            **{field: redact(getattr(row, field), values) for field in fields}
+        )
+        changed += 1
+    return changed
 
 
 HOLDER = Holder(name="integrations", export=export, remove=remove)

@@ -1,6 +1,7 @@
 """A candidate the platform knows everything about: invited through Workable with every detail,
 emailed, answered, completed with a free-text summary naming them, with deliveries sent and
-unsent, an ATS call and an engine event about them, and a history entry."""
+unsent, an ATS call and an engine event about them, a history entry, an integration error and an
+issue quoting them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 import responses
 from django.core import mail
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Account
@@ -18,7 +20,7 @@ from assessments.models import CandidateAssessment
 from engine.models import EngineEvent
 from harver_integration import history
 from integrations import inbound_events
-from integrations.models import Delivery, Integration
+from integrations.models import Delivery, Integration, Issue
 from integrations.outbox import sending
 from tests.candidate_support import store_associate
 from tests.factories import AccountFactory
@@ -148,5 +150,14 @@ def known_candidate(person: Person, *, account: Account | None = None) -> Known:
     history.record(candidate_assessment, {"reinvited": ("", person.email)})
     Integration.objects.filter(pk=integration.pk).update(
         last_error=f"Workable refused the note for {person.email}."
+    )
+    now = timezone.now()
+    Issue.objects.create(
+        integration=integration,
+        type=Issue.Type.INBOUND_ERRORS,
+        subject=person.email,
+        message=f"Workable's call about {person.first_name} {person.last_name} was refused.",
+        first_seen_at=now,
+        last_seen_at=now,
     )
     return Known(account, integration, candidate_assessment, client, assessment.pk)
