@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from integrations.models import Delivery, DeliveryAttempt, Integration
@@ -71,3 +72,37 @@ def attempts(
         attempt(row, started_at=at)
     for _ in range(failed):
         attempt(row, outcome=Outcome.TRANSIENT, started_at=at, http_status=status)
+
+
+def many_integrations(count: int, member: User) -> list[Integration]:
+    """`count` enabled integrations of one account of `member`, each with one delivery sent once."""
+    account = factories.AccountFactory.create()
+    account.members.add(member)
+    made = Integration.objects.bulk_create(
+        Integration(account=account, provider="workable", is_enabled=True) for _ in range(count)
+    )
+    now = timezone.now()
+    candidate = factories.CandidateAssessmentFactory.create(assessment__account=account)
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(
+            integration=integration,
+            candidate_assessment=candidate,
+            kind=Delivery.Kind.STATUS,
+            label="Status completed",
+            state=State.SUCCEEDED,
+            next_attempt_at=now,
+            finished_at=now,
+        )
+        for integration in made
+    )
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            delivery=delivery,
+            integration_id=delivery.integration_id,
+            number=1,
+            started_at=now,
+            outcome=DeliveryAttempt.Outcome.SUCCEEDED,
+        )
+        for delivery in deliveries
+    )
+    return made

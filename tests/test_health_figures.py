@@ -109,38 +109,6 @@ def test_the_overview_shows_the_figures_the_chart_and_the_open_issues(client: Cl
     assert "style=" not in page.split('id="health"')[1].split("</section>")[0]
 
 
-def _many_integrations(count: int, member) -> None:
-    account = factories.AccountFactory.create()
-    account.members.add(member)
-    made = Integration.objects.bulk_create(
-        Integration(account=account, provider="workable", is_enabled=True) for _ in range(count)
-    )
-    now = timezone.now()
-    candidate = factories.CandidateAssessmentFactory.create(assessment__account=account)
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(
-            integration=integration,
-            candidate_assessment=candidate,
-            kind=Delivery.Kind.STATUS,
-            label="Status completed",
-            state=State.SUCCEEDED,
-            next_attempt_at=now,
-            finished_at=now,
-        )
-        for integration in made
-    )
-    DeliveryAttempt.objects.bulk_create(
-        DeliveryAttempt(
-            delivery=delivery,
-            integration_id=delivery.integration_id,
-            number=1,
-            started_at=now,
-            outcome=DeliveryAttempt.Outcome.SUCCEEDED,
-        )
-        for delivery in deliveries
-    )
-
-
 def _health_queries(client: Client) -> tuple[int, str]:
     client.get(HEALTH_URL)
     with CaptureQueriesContext(connection) as context:
@@ -152,11 +120,11 @@ def _health_queries(client: Client) -> tuple[int, str]:
 def test_the_health_page_costs_the_same_queries_at_10_and_1000_integrations(client: Client, db):
     member = factories.UserFactory.create(username="hannah", harver_admin=True)
     client.force_login(member)
-    _many_integrations(10, member)
+    outbox_rows.many_integrations(10, member)
     ten, page = _health_queries(client)
     assert page.count('class="health-row') == 10
 
-    _many_integrations(990, member)
+    outbox_rows.many_integrations(990, member)
     thousand, page = _health_queries(client)
 
     assert page.count('class="health-row') == 50
