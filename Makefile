@@ -3,7 +3,7 @@
 # they create and drop their own databases and start their own Redis, server and workers.
 PYTHON := .venv/bin/python
 
-.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster soak
+.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster bench-tenants soak
 
 qa:  ## lint, types, bandit and the whole test suite, as CI runs them (without starting services)
 	$(PYTHON) bin/check-lock
@@ -38,6 +38,9 @@ bench-delivery:
 
 bench-admin:
 	$(PYTHON) -m bench.admin.run
+
+bench-tenants:  ## 1,000 customers' backlog after an outage, drained at each token's limit (--scale 0.1: quick)
+	$(PYTHON) -m bench.tenants.run
 
 bench-cluster:  ## two web servers, three workers, one killed, the scheduler restarted (docs/deploy.md)
 	$(PYTHON) -m bench.cluster.run
