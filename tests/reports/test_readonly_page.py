@@ -94,7 +94,7 @@ def test_it_refuses_an_expired_link_with_410(client, candidate_assessment, clock
     html = response.content.decode()
     assert "This report link has expired" in html
     assert "Priya" not in html
-    assert "82" not in html
+    assert "82 / 100" not in html
 
 
 @pytest.mark.parametrize(
