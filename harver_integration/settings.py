@@ -9,7 +9,12 @@ from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from harver_integration.broker_options import UnsupportedBroker, broker_options
+from harver_integration.broker_options import (
+    FRESH_QUEUE,
+    UnsupportedBroker,
+    broker_options,
+    task_queues,
+)
 from integrations import registry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,6 +151,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+    CELERY_TASK_QUEUES = task_queues()
 else:
     # Redis or RabbitMQ (harver_integration.broker_options says what each gets).
     try:
@@ -159,6 +165,9 @@ else:
     CELERY_BROKER_CONNECTION_TIMEOUT = _broker["broker_connection_timeout"]
     CELERY_TASK_DEFAULT_QUEUE_TYPE = _broker["task_default_queue_type"]
     CELERY_TASK_DEFAULT_EXCHANGE_TYPE = _broker["task_default_exchange_type"]
+    CELERY_TASK_QUEUES = _broker["task_queues"]
+# What is not routed elsewhere is fresh; the outbox sends work put back in line to BACKLOG_QUEUE.
+CELERY_TASK_DEFAULT_QUEUE = FRESH_QUEUE
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

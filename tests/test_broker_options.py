@@ -9,7 +9,13 @@ import sys
 import pytest
 from django.test import Client
 
-from harver_integration.broker_options import UnsupportedBroker, broker_options
+from harver_integration.broker_options import (
+    BACKLOG_QUEUE,
+    FRESH_QUEUE,
+    UnsupportedBroker,
+    broker_options,
+)
+from harver_integration.celery import app as celery_app
 from tests.e2e.delivery_harness import publishing_to
 from tests.processes import free_port
 from tests.test_settings import PRODUCTION_ENV, PROJECT
@@ -31,6 +37,28 @@ def test_redis_gets_its_visibility_timeout():
 
     assert options["task_default_queue_type"] == "classic"
     assert options["broker_transport_options"]["visibility_timeout"] == 10
+
+
+@pytest.mark.parametrize(
+    ("url", "queue_type", "exchange_type"),
+    [
+        pytest.param("amqp://guest:guest@127.0.0.1:5672//", "quorum", "topic", id="rabbitmq"),
+        pytest.param("redis://127.0.0.1:6379/0", None, "direct", id="redis"),
+    ],
+)
+def test_every_broker_gets_a_fresh_and_a_backlog_queue(url, queue_type, exchange_type):
+    queues = broker_options(url, visibility_timeout=3600)["task_queues"]
+
+    assert [queue.name for queue in queues] == [FRESH_QUEUE, BACKLOG_QUEUE]
+    for queue in queues:
+        assert (queue.exchange.name, queue.exchange.type) == (queue.name, exchange_type)
+        assert (queue.queue_arguments or {}).get("x-queue-type") == queue_type
+
+
+def test_the_workers_consume_both_queues_and_unrouted_tasks_are_fresh():
+    # whichever broker the settings name (the embedded file system one too): the same two
+    assert set(celery_app.amqp.queues.consume_from) == {FRESH_QUEUE, BACKLOG_QUEUE}
+    assert celery_app.conf.task_default_queue == FRESH_QUEUE
 
 
 def test_an_unknown_broker_is_refused_naming_the_setting():

@@ -11,6 +11,14 @@ for deliveries whose doorbell was not answered: a lost doorbell costs no more th
 the file cache (no Redis) `add` is not atomic across processes: two doorbells may go out at once,
 which costs a no-op task, never a delivery. Doorbells due later (retries, postponements) are one
 per waiting delivery, not one per commit, and always go out.
+
+Two lanes (harver_integration.broker_options): a doorbell rung by the commit that owes the
+deliveries (`fresh`) goes to the queue workers take fresh work from; every other doorbell (the
+sweeper's, the rate limiter's postponements, retries, what a task hands back) goes to the backlog
+queue. After an outage the sweeper rings for every owing customer at once; in one FIFO queue a
+result committed then waited behind all of them. The marker holds the lane of the queued doorbell:
+a fresh commit of an integration whose doorbell waits in the backlog rings once more, in the fresh
+lane (its task takes the backlog's deliveries along; the backlog doorbell then claims nothing).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from harver_integration.broker_options import BACKLOG_QUEUE, FRESH_QUEUE
 from harver_integration.queueing import schedule_options
 from integrations.models import Delivery
 from integrations.providers import get_provider
@@ -44,7 +53,8 @@ class Doorbell:
     """One task to publish: which delivery, for which provider's task, and when it is due.
 
     `covered` are further due deliveries of the same integration that this task's batch takes
-    too; they share its fate if publishing fails (left to the sweeper).
+    too; they share its fate if publishing fails (left to the sweeper). `fresh`: rung by the
+    commit that owes them, so it goes ahead of work put back in line.
     """
 
     delivery_id: int
@@ -52,6 +62,11 @@ class Doorbell:
     integration_id: int
     eta: datetime.datetime | None = None
     covered: tuple[int, ...] = field(default=())
+    fresh: bool = False
+
+    @property
+    def queue(self) -> str:
+        return FRESH_QUEUE if self.fresh else BACKLOG_QUEUE
 
 
 @cache
@@ -70,20 +85,28 @@ def _ringing_key(integration_id: int) -> str:
     return f"outbox:doorbell-ringing:{integration_id}"
 
 
-def _start_ringing(integration_id: int) -> bool:
-    """Mark the integration's doorbell as queued; False when it already was.
+def _start_ringing(doorbell: Doorbell) -> bool:
+    """Mark the integration's doorbell as queued in `doorbell`'s lane; False when one already was
+    (in the backlog lane, for a fresh doorbell: that one is overtaken, the fresh one rings).
 
     A cache that fails counts as not ringing: a doorbell too many costs a no-op task, a doorbell
-    too few costs a delivery's latency.
+    too few costs a delivery's latency. Overtaking is not atomic: two fresh commits at once may
+    both ring, which costs a no-op task.
     """
+    key = _ringing_key(doorbell.integration_id)
+    timeout = settings.DELIVERY_REQUEUE_AFTER_SECONDS
+    cache = caches["default"]
     try:
-        return bool(
-            caches["default"].add(
-                _ringing_key(integration_id), 1, timeout=settings.DELIVERY_REQUEUE_AFTER_SECONDS
-            )
-        )
+        if cache.add(key, doorbell.queue, timeout=timeout):
+            return True
+        if doorbell.fresh and cache.get(key) == BACKLOG_QUEUE:
+            cache.set(key, FRESH_QUEUE, timeout=timeout)
+            return True
+        return False
     except Exception:
-        logger.warning("Could not mark integration %s's doorbell as queued.", integration_id)
+        logger.warning(
+            "Could not mark integration %s's doorbell as queued.", doorbell.integration_id
+        )
         return True
 
 
@@ -110,12 +133,14 @@ def publish(doorbells: Iterable[Doorbell]) -> int:
             if time.monotonic() < _Broker.down_until:
                 raise ConnectionError("the broker was down a moment ago")
             if doorbell.eta is None:
-                marked = _start_ringing(doorbell.integration_id)
+                marked = _start_ringing(doorbell)
                 if not marked:
                     continue
             task = _task(doorbell.provider)
             options = schedule_options(task, doorbell.eta)
-            task.apply_async(args=(doorbell.delivery_id,), retry=False, **options)
+            task.apply_async(
+                args=(doorbell.delivery_id,), retry=False, queue=doorbell.queue, **options
+            )
         except Exception as error:
             _Broker.down_until = time.monotonic() + BROKER_RETRY_SECONDS
             if marked:
@@ -154,7 +179,10 @@ def doorbell_for(delivery: Delivery, due: datetime.datetime, now: datetime.datet
 
 
 def doorbells_for(
-    rows: Iterable[tuple[int, int, str, datetime.datetime]], now: datetime.datetime
+    rows: Iterable[tuple[int, int, str, datetime.datetime]],
+    now: datetime.datetime,
+    *,
+    fresh: bool = False,
 ) -> list[Doorbell]:
     """Doorbells for (id, integration id, provider, due) rows: one per integration for what is
     due now (its batch takes them all), one per delivery for what is due later."""
@@ -166,7 +194,13 @@ def doorbells_for(
         else:
             due_now.setdefault(integration_id, []).append((pk, provider))
     return [
-        Doorbell(group[0][0], group[0][1], integration_id, covered=tuple(pk for pk, _ in group[1:]))
+        Doorbell(
+            group[0][0],
+            group[0][1],
+            integration_id,
+            covered=tuple(pk for pk, _ in group[1:]),
+            fresh=fresh,
+        )
         for integration_id, group in due_now.items()
     ] + later
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from harver_integration import history
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 State = Delivery.State
 Outcome = DeliveryAttempt.Outcome
 
+# At most this many integrations get a doorbell for what is due now per sweep (and this many
+# deliveries due in the next moments one each).
 SWEEP_BATCH = 1000
 
 REPLAYABLE_STATES = (State.FAILED, State.SUCCEEDED)
@@ -64,7 +66,9 @@ def resume(integration: Integration) -> int:
     return count
 
 
-def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
+def _requeue(deliveries: QuerySet[Delivery], *, fresh: bool = False, **extra: Any) -> int:
+    """Make `deliveries` due now and ring for them after commit; `fresh` for an admin's replay,
+    who waits for it, the backlog lane for releases of work that waited."""
     now = timezone.now()
     rows = list(deliveries.values_list("pk", "integration_id", "integration__provider", "state"))
     if not rows:
@@ -79,7 +83,7 @@ def _requeue(deliveries: QuerySet[Delivery], **extra: Any) -> int:
         updated_at=now,
         **extra,
     )
-    publish_after_commit(doorbells_for([(*row[:3], now) for row in rows], now))
+    publish_after_commit(doorbells_for([(*row[:3], now) for row in rows], now, fresh=fresh))
     return count
 
 
@@ -89,6 +93,7 @@ def replay(delivery: Delivery) -> bool:
         return False
     replayed = _requeue(
         Delivery.objects.filter(pk=delivery.pk, state=delivery.state),
+        fresh=True,
         failures=0,
         finished_at=None,
     )
@@ -107,7 +112,7 @@ def failed_since(integration: Integration, since: datetime.datetime) -> QuerySet
 
 def replay_failed_since(integration: Integration, since: datetime.datetime) -> int:
     """Replay every delivery of `integration` that failed at or after `since`; returns how many."""
-    replayed = _requeue(failed_since(integration, since), failures=0, finished_at=None)
+    replayed = _requeue(failed_since(integration, since), fresh=True, failures=0, finished_at=None)
     if replayed:
         history.record(
             integration,
@@ -164,21 +169,48 @@ def sweep() -> SweepCounts:
     released = _requeue(
         Delivery.objects.filter(state=State.HELD, integration__is_enabled=True)[:SWEEP_BATCH]
     )
+    published = publish(doorbells_for(_take_due_unpublished(now), now))
+    return SweepCounts(reclaimed=reclaimed, released=released, published=published)
+
+
+def _take_due_unpublished(now: datetime.datetime) -> list[tuple[int, int, str, datetime.datetime]]:
+    """Mark as published, and return as (id, integration id, provider, due), what this sweep
+    publishes: every delivery due now whose task was never published or was lost, of at most
+    SWEEP_BATCH integrations (those waiting longest first), and at most SWEEP_BATCH deliveries
+    due within the next 1.5 sweeps whose task was never published.
+
+    Integrations, not rows, are what a sweep counts for what is due now: the one task each gets
+    takes all its due deliveries. Counting rows, oldest first, a backlog of 20,000 after an
+    outage took 20 sweeps to reach the last customers, though the first sweep's tasks covered
+    their rows too. The queries are the same few whatever the backlog; the first groups the
+    pending rows due now, a range of the `delivery_due` index (state, next_attempt_at), so it
+    reads the backlog, never the settled rows.
+    """
     lookahead = now + datetime.timedelta(seconds=settings.DELIVERY_SWEEP_SECONDS * 1.5)
     requeue_before = now - datetime.timedelta(seconds=settings.DELIVERY_REQUEUE_AFTER_SECONDS)
-    due = (
-        Delivery.objects.filter(state=State.PENDING, integration__deliveries_paused_at__isnull=True)
-        .filter(
-            Q(enqueued_at__isnull=True, next_attempt_at__lte=lookahead)
-            | Q(enqueued_at__lte=requeue_before, next_attempt_at__lte=requeue_before)
+    pending = Delivery.objects.filter(
+        state=State.PENDING, integration__deliveries_paused_at__isnull=True
+    )
+    columns = ("pk", "integration_id", "integration__provider", "next_attempt_at")
+    due_now = pending.filter(
+        Q(enqueued_at__isnull=True, next_attempt_at__lte=now)
+        | Q(enqueued_at__lte=requeue_before, next_attempt_at__lte=requeue_before)
+    )
+    integrations = list(
+        due_now.values("integration_id")
+        .annotate(waiting_since=Min("next_attempt_at"))
+        .order_by("waiting_since", "integration_id")
+        .values_list("integration_id", flat=True)[:SWEEP_BATCH]
+    )
+    owed_now = due_now.filter(integration_id__in=integrations)
+    rows = list(owed_now.order_by("next_attempt_at", "pk").values_list(*columns))
+    owed_now.update(enqueued_at=now)
+    soon = list(
+        pending.filter(
+            enqueued_at__isnull=True, next_attempt_at__gt=now, next_attempt_at__lte=lookahead
         )
         .order_by("next_attempt_at")
-        .values_list("pk", "integration_id", "integration__provider", "next_attempt_at")[
-            :SWEEP_BATCH
-        ]
+        .values_list(*columns)[:SWEEP_BATCH]
     )
-    rows = list(due)
-    if rows:
-        Delivery.objects.filter(pk__in=[row[0] for row in rows]).update(enqueued_at=now)
-    published = publish(doorbells_for(rows, now))
-    return SweepCounts(reclaimed=reclaimed, released=released, published=published)
+    Delivery.objects.filter(pk__in=[pk for pk, *_ in soon]).update(enqueued_at=now)
+    return rows + soon

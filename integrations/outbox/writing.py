@@ -30,7 +30,7 @@ def add(integration: Integration, deliveries: list[Delivery]) -> list[Delivery]:
         first, *rest = created
         covered = tuple(item.pk for item in rest)
         publish_after_commit(
-            [Doorbell(first.pk, integration.provider, integration.pk, covered=covered)]
+            [Doorbell(first.pk, integration.provider, integration.pk, covered=covered, fresh=True)]
         )
     return created
 

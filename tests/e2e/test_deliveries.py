@@ -496,7 +496,8 @@ def test_a_customer_owed_500_results_does_not_hold_back_another_customers_fresh_
     latencies = {key: at - committed[key] for key, at in completed_puts().items()}
     still_owed = Delivery.objects.filter(integration=busy, state=State.PENDING).count()
     assert still_owed > 0, "the backlog had drained before the fresh results: nothing measured"
-    assert max(latencies.values()) < 3, latencies
+    # (tens of milliseconds on a quiet machine, in the fresh lane; 4-5 s in one FIFO queue)
+    assert max(latencies.values()) < 1.5, latencies
 
     # and the backlog drains, each result sent exactly once (that it keeps to the rate limit
     # is the 200-deliveries test's: here the stand-in shares this busy process, and its arrival

@@ -18,6 +18,7 @@ from django.utils import timezone
 from responses import matchers
 
 from assessments import lifecycle
+from harver_integration.broker_options import BACKLOG_QUEUE
 from integrations import inbound, services
 from integrations.http import USER_AGENT
 from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
@@ -507,7 +508,7 @@ def test_the_sweeper_retakes_a_delivery_whose_worker_died(invited):
 
     # then the lost attempt is recorded and the delivery is due again, and then sent
     assert counts.reclaimed == 1
-    apply_async.assert_called_once_with(args=(pending.pk,), retry=False)
+    apply_async.assert_called_once_with(args=(pending.pk,), retry=False, queue=BACKLOG_QUEUE)
     pending = reload(pending)
     assert pending.state == State.PENDING
     assert pending.attempts.get().outcome == "interrupted"

@@ -18,10 +18,13 @@ from unittest import mock
 import pytest
 import requests
 import responses
-from django.db import connections, transaction
+from django.core.cache import cache
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import CandidateAssessment
+from harver_integration.broker_options import BACKLOG_QUEUE, FRESH_QUEUE
 from integrations import inbound
 from integrations.http import RateBudget
 from integrations.models import Delivery, DeliveryAttempt, Integration
@@ -150,7 +153,7 @@ def test_at_the_time_box_the_rest_is_released_unsent_to_another_task(invited, st
     rest = Delivery.objects.filter(pk__in=statuses[1:])
     assert {(delivery.state, delivery.attempt_count) for delivery in rest} == {(State.PENDING, 0)}
     assert all(delivery.locked_until is None for delivery in rest)
-    apply_async.assert_called_once_with(args=(statuses[1],), retry=False)
+    apply_async.assert_called_once_with(args=(statuses[1],), retry=False, queue=BACKLOG_QUEUE)
     assert len(responses.calls) == 1
 
 
@@ -177,7 +180,7 @@ def test_the_rate_limit_postpones_the_rest_of_the_batch_without_sending_it(
     assert fourth.next_attempt_at == waiting.next_attempt_at
     # one task, at the slot, takes both; nothing beyond the limit was sent
     apply_async.assert_called_once_with(
-        args=(waiting.pk,), retry=False, eta=waiting.next_attempt_at
+        args=(waiting.pk,), retry=False, queue=BACKLOG_QUEUE, eta=waiting.next_attempt_at
     )
     assert len(responses.calls) == 2
 
@@ -219,9 +222,32 @@ def test_a_completed_result_publishes_one_task_for_all_it_owes(
 
     assert len(owed) == 4  # status, timeline note, two fields
     first, *rest = sorted(delivery.pk for delivery in owed)
-    apply_async.assert_called_once_with(args=(first,), retry=False)
+    # in the fresh lane: a commit's doorbell goes ahead of work put back in line
+    apply_async.assert_called_once_with(args=(first,), retry=False, queue=FRESH_QUEUE)
     doorbell = publishing.Doorbell(first, "workable", invited.integration.pk, covered=tuple(rest))
     assert publishing.publish([doorbell]) == 4
+
+
+def test_a_commit_overtakes_its_integrations_doorbell_waiting_in_the_backlog_once(
+    invited, statuses, django_capture_on_commit_callbacks
+):
+    # given the sweeper's doorbell for the integration, queued in the backlog lane
+    integration = invited.integration.pk
+    Delivery.objects.filter(pk__in=statuses).update(enqueued_at=None)  # as an outage leaves them
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        requeue.sweep()
+        # when the integration owes two fresh results, each committed on its own
+        with django_capture_on_commit_callbacks(execute=True):
+            [first] = invite_more(invited, 1)
+        with django_capture_on_commit_callbacks(execute=True):
+            invite_more(invited, 1)
+        # and the sweeper runs again
+        requeue.sweep()
+
+    # then the first commit rings once more, in the fresh lane; nothing else is queued
+    published = [(call.kwargs["args"], call.kwargs["queue"]) for call in apply_async.call_args_list]
+    assert published == [((statuses[0],), BACKLOG_QUEUE), ((first,), FRESH_QUEUE)]
+    assert Delivery.objects.filter(integration_id=integration, state=State.PENDING).count() == 6
 
 
 def test_doorbells_group_what_is_due_now_by_integration():
@@ -452,3 +478,77 @@ def test_the_one_statement_record_writes_what_the_orm_record_writes(invited, sta
     # and a lease that is no longer held records the attempt but settles nothing
     assert recording.record_in_one_statement([second], [attempt(second)], now) == 0
     assert DeliveryAttempt.objects.filter(delivery=second).count() == 2
+
+
+# Leases, held rows, the integrations owing, their rows, marking them, the rows due soon and
+# marking those.
+SWEEP_QUERIES = 7
+
+
+def owed_after_an_outage(setup: Any, integration: Integration, count: int, due: Any) -> None:
+    """`count` due deliveries of `integration` whose task was never published (broker down)."""
+    candidate = setup.candidate_assessment
+    Delivery.objects.bulk_create(
+        Delivery(
+            integration=integration,
+            candidate_assessment=candidate,
+            kind=Delivery.Kind.COMMENT,
+            label="Timeline note",
+            next_attempt_at=due,
+            enqueued_at=None,
+        )
+        for _ in range(count)
+    )
+
+
+def test_one_sweep_rings_for_every_owing_customer_whatever_their_backlogs(invited, settings):
+    # given two customers owing more than a sweep's batch between them, released first, and a
+    # third owing one delivery, released last
+    settings.DELIVERY_REQUEUE_AFTER_SECONDS = 600
+    Delivery.objects.update(state=State.SUCCEEDED)
+    released = timezone.now() - datetime.timedelta(seconds=30)
+    integrations = [
+        invited.integration,
+        *(
+            configure(AccountFactory.create(), token=f"wk-outage-token-{number}-0123456789")[0]
+            for number in range(2)
+        ),
+    ]
+    for integration, count in zip(integrations[:2], (700, requeue.SWEEP_BATCH), strict=True):
+        owed_after_an_outage(invited, integration, count, released)
+    owed_after_an_outage(invited, integrations[2], 1, released + datetime.timedelta(seconds=20))
+
+    # when the sweeper runs once
+    with mock.patch.object(send_delivery, "apply_async") as apply_async:
+        counts = requeue.sweep()
+
+    # then each customer's doorbell rings, once, the longest waiting first, covering all it owes
+    rung = [
+        Delivery.objects.get(pk=call.kwargs["args"][0]).integration_id
+        for call in apply_async.call_args_list
+    ]
+    assert rung == [integration.pk for integration in integrations]
+    assert counts.published == 700 + requeue.SWEEP_BATCH + 1
+    assert not Delivery.objects.filter(state=State.PENDING, enqueued_at__isnull=True).exists()
+
+
+def test_a_sweep_costs_the_same_queries_for_a_few_owed_deliveries_as_for_thousands(invited):
+    Delivery.objects.update(state=State.SUCCEEDED)
+    other, _ = configure(AccountFactory.create(), token="wk-outage-token-9-0123456789")
+    released = timezone.now() - datetime.timedelta(seconds=5)
+    soon = timezone.now() + datetime.timedelta(seconds=1)
+
+    def sweep_of(count: int) -> int:
+        Delivery.objects.all().delete()
+        owed_after_an_outage(invited, invited.integration, count, released)
+        owed_after_an_outage(invited, other, count, released)
+        owed_after_an_outage(invited, other, 1, soon)
+        cache.clear()
+        with (
+            mock.patch.object(send_delivery, "apply_async"),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            assert requeue.sweep().published == 2 * count + 1
+        return len(queries)
+
+    assert sweep_of(3) == sweep_of(2000) <= SWEEP_QUERIES

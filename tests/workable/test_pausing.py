@@ -11,6 +11,7 @@ from unittest import mock
 
 import responses
 
+from harver_integration.broker_options import BACKLOG_QUEUE
 from integrations.models import Delivery, DeliveryAttempt, Integration, PauseCause
 from integrations.outbox import pausing, requeue, sending
 from integrations.outbox.outcomes import BatchOutcome
@@ -147,7 +148,9 @@ def test_resuming_sends_every_waiting_delivery_once_in_the_order_written(
     # then one task is published, for the first written of them
     waiting_ones = [d for d in owed if reload(d).state == State.PENDING]
     assert waiting == len(waiting_ones) == 4
-    apply_async.assert_called_once_with(args=(waiting_ones[0].pk,), retry=False)
+    apply_async.assert_called_once_with(
+        args=(waiting_ones[0].pk,), retry=False, queue=BACKLOG_QUEUE
+    )
     assert paused_integration(invited).deliveries_paused_at is None
     # and that task sends them all, once each, in order
     assert send_all(waiting_ones[0]) == BatchOutcome.SUCCEEDED
