@@ -20,7 +20,7 @@ marker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,7 +30,7 @@ from assessments.lifecycle import StatusChange, status_rank
 from assessments.models import CandidateAssessment
 from greenhouse import connection, notes
 from greenhouse.client import GreenhouseClient
-from greenhouse.fields import FieldValueError, Level, field_value, parse_field_id
+from greenhouse.fields import FieldId, FieldValueError, Level, field_value, parse_field_id
 from greenhouse.unconfirmed import note_body
 from harver_integration.ids import parse_id
 from integrations.models import (
@@ -70,26 +70,61 @@ STATUS_WORDS = {
 
 def record_status_change(invitation: AtsInvitation, change: StatusChange) -> list[Delivery]:
     """The deliveries a status change causes; call inside the change's transaction."""
-    candidate_assessment = change.candidate_assessment
-    deliveries = []
-    status = status_delivery(invitation, candidate_assessment, change.current)
-    if status is not None:
-        deliveries.append(status)
-    if change.current == Status.COMPLETED:
-        deliveries += field_deliveries(invitation, candidate_assessment)
-        deliveries.append(note_delivery(invitation, candidate_assessment))
+    credential = AtsCredential.objects.filter(integration=invitation.integration).first()
+    deliveries = _owed(invitation, change, status_field_of(credential))
     return writing.add(invitation.integration, deliveries) if deliveries else []
 
 
-def status_delivery(
-    invitation: AtsInvitation, candidate_assessment: CandidateAssessment, status: str
-) -> Delivery | None:
-    """The status word for the admin's status field, or None without one."""
-    credential = AtsCredential.objects.filter(integration=invitation.integration).first()
+def record_status_changes(owed: Sequence[tuple[AtsInvitation, StatusChange]]) -> list[Delivery]:
+    """`record_status_change` for many changes at once: the integrations' credentials are read
+    in one query, and a status other than `completed` costs no query of its own."""
+    status_fields = {
+        credential.integration_id: status_field_of(credential)
+        for credential in AtsCredential.objects.filter(
+            integration_id__in={invitation.integration_id for invitation, _ in owed}
+        )
+    }
+    return writing.add_many(
+        [
+            (
+                invitation.integration,
+                _owed(invitation, change, status_fields.get(invitation.integration_id)),
+            )
+            for invitation, change in owed
+        ]
+    )
+
+
+def _owed(
+    invitation: AtsInvitation, change: StatusChange, status_field: FieldId | None
+) -> list[Delivery]:
+    candidate_assessment = change.candidate_assessment
+    deliveries = []
+    if status_field is not None:
+        deliveries.append(
+            status_delivery(invitation, candidate_assessment, change.current, status_field)
+        )
+    if change.current == Status.COMPLETED:
+        deliveries += field_deliveries(invitation, candidate_assessment)
+        deliveries.append(note_delivery(invitation, candidate_assessment))
+    return deliveries
+
+
+def status_field_of(credential: AtsCredential | None) -> FieldId | None:
+    """The admin's status field, or None without one (then statuses owe Greenhouse nothing)."""
     try:
-        field_id = parse_field_id(credential.value("status_field") if credential else "")
+        return parse_field_id(credential.value("status_field") if credential else "")
     except ValueError:
         return None
+
+
+def status_delivery(
+    invitation: AtsInvitation,
+    candidate_assessment: CandidateAssessment,
+    status: str,
+    field_id: FieldId,
+) -> Delivery:
+    """The status word for the admin's status field."""
     word = STATUS_WORDS[Status(status)]
     return Delivery(
         candidate_assessment=candidate_assessment,

@@ -5,7 +5,7 @@ screens, and its hooks; the work lives in `client`, `verification`, `pickers`, `
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 
@@ -239,6 +239,9 @@ class GreenhouseProvider(Provider):
 
     def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
         deliveries.record_status_change(invitation, change)
+
+    def on_status_changes(self, owed: Sequence[tuple[AtsInvitation, StatusChange]]) -> None:
+        deliveries.record_status_changes(owed)
 
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         deliveries.record_repeated_invitation(invitation)

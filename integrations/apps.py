@@ -8,7 +8,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from assessments.lifecycle import register_status_listener
+        from assessments.lifecycle import register_batch_status_listener, register_status_listener
         from assessments.personal_data.holders import register_holder
         from assessments.report_content import register_job_source
         from integrations import audit, dispatch, personal_data, report_links
@@ -16,6 +16,7 @@ class IntegrationsConfig(AppConfig):
         audit.register_models()
         # The one place where status changes reach the ATS providers (see assessments.lifecycle).
         register_status_listener(dispatch.on_candidate_status_change)
+        register_batch_status_listener(dispatch.BATCH)
         # The report pages show the ATS job; only the integrations side knows it.
         register_job_source(report_links.job_of)
         # Exports and erasures of a candidate reach the integrations' rows through this.

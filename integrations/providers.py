@@ -6,7 +6,7 @@ dotted path, so nothing here imports a provider module directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +162,16 @@ class Provider:
 
     def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
         """Record what the ATS is owed for this change; runs inside the change's transaction."""
+
+    def on_status_changes(self, owed: Sequence[tuple[AtsInvitation, StatusChange]]) -> None:
+        """`on_status_change` for many changes of a bulk action, inside their transaction.
+
+        The base provider hands each to `on_status_change`; a provider whose deliveries need no
+        query per change writes them at once (`outbox.writing.add_many`), so that a bulk
+        action's cost does not grow with its candidates.
+        """
+        for invitation, change in owed:
+            self.on_status_change(invitation, change)
 
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         """The ATS asked again for a live invitation, maybe with a new callback URL."""

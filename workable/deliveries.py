@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +63,18 @@ GRADES = {
 
 def record_status_change(invitation: AtsInvitation, change: StatusChange) -> list[Delivery]:
     """The deliveries a status change causes; call inside the change's transaction."""
+    return writing.add(invitation.integration, _owed(invitation, change))
+
+
+def record_status_changes(owed: Sequence[tuple[AtsInvitation, StatusChange]]) -> list[Delivery]:
+    """`record_status_change` for many changes at once: a status other than `completed` costs
+    no query of its own, so a bulk action's deliveries are written in the same few queries."""
+    return writing.add_many(
+        [(invitation.integration, _owed(invitation, change)) for invitation, change in owed]
+    )
+
+
+def _owed(invitation: AtsInvitation, change: StatusChange) -> list[Delivery]:
     if change.current not in SENT_STATUSES:
         return []
     candidate_assessment = change.candidate_assessment
@@ -72,7 +84,7 @@ def record_status_change(invitation: AtsInvitation, change: StatusChange) -> lis
         links = _links(integration, candidate_assessment)
         deliveries.append(comment_delivery(candidate_assessment, links))
         deliveries.extend(field_deliveries(integration, candidate_assessment))
-    return writing.add(integration, deliveries)
+    return deliveries
 
 
 def record_repeated_invitation(invitation: AtsInvitation) -> list[Delivery]:

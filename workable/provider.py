@@ -2,7 +2,7 @@
 screens, and its hooks; the work lives in `deliveries` and `verification`."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 
@@ -128,6 +128,9 @@ class WorkableProvider(Provider):
 
     def on_status_change(self, invitation: AtsInvitation, change: StatusChange) -> None:
         deliveries.record_status_change(invitation, change)
+
+    def on_status_changes(self, owed: Sequence[tuple[AtsInvitation, StatusChange]]) -> None:
+        deliveries.record_status_changes(owed)
 
     def on_repeated_invitation(self, invitation: AtsInvitation) -> None:
         deliveries.record_repeated_invitation(invitation)
