@@ -2,9 +2,10 @@
 
 The admin's bulk actions and `manage.py candidates` both call these. Each takes many invitations
 at once, does to each what applies, names why it refused the others, and writes one history
-entry per invitation. Live invitations are changed with set-wide queries, so a bulk action on
-hundreds of them costs a constant number of queries; closed ones go back to `pending` one by one
-through `lifecycle.reopen`, because their ATS is told.
+entry per invitation. They change the invitations through `lifecycle.reopen_many` and
+`lifecycle.record_statuses` (one locking read, set-wide writes, each ATS's deliveries in one
+insert) and queue one task for all the emails, so an action on hundreds of invitations, live or
+closed, costs the queries it costs on five.
 
 Decisions:
 - A new deadline given as a date is the end of that day (23:59:59 in TIME_ZONE), so the date the
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from assessments import lifecycle
 from assessments.models import MAX_COMPLETION_DAYS, CandidateAssessment, CandidateLink
-from assessments.tasks import send_invitation_email
+from assessments.tasks import send_invitation_emails
 from harver_integration import history
 from harver_integration.queueing import publish_after_commit
 
@@ -59,28 +60,16 @@ def _shown(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _reopen_each(
-    closed: Iterable[CandidateAssessment],
-    outcome: Outcome,
-    *,
-    deadline_of: dict[int, datetime.datetime],
-    resend_invitation: bool,
-) -> list[CandidateAssessment]:
-    reopened = []
-    for candidate_assessment in closed:
-        try:
-            with transaction.atomic():
-                lifecycle.reopen(
-                    candidate_assessment.pk,
-                    source=ADMIN_SOURCE,
-                    expires_at=deadline_of[candidate_assessment.pk],
-                    resend_invitation=resend_invitation,
-                )
-        except lifecycle.StatusTransitionError as error:
-            outcome.refused.append((candidate_assessment, str(error)))
+def _settle(
+    accepted: list[CandidateAssessment], batch: lifecycle.BatchOutcome, outcome: Outcome
+) -> None:
+    """Sort the accepted invitations into done and refused by what the bulk change did."""
+    for candidate_assessment in accepted:
+        problem = batch.refused.get(candidate_assessment.pk)
+        if problem is None:
+            outcome.done.append(candidate_assessment)
         else:
-            reopened.append(candidate_assessment)
-    return reopened
+            outcome.refused.append((candidate_assessment, problem))
 
 
 def extend(candidates: Iterable[CandidateAssessment], until: datetime.date) -> Outcome:
@@ -92,8 +81,7 @@ def extend(candidates: Iterable[CandidateAssessment], until: datetime.date) -> O
     if deadline > now + datetime.timedelta(days=MAX_COMPLETION_DAYS):
         raise ActionError(f"{until.isoformat()} is more than {MAX_COMPLETION_DAYS} days away.")
     outcome = Outcome()
-    live: list[CandidateAssessment] = []
-    expired: list[CandidateAssessment] = []
+    accepted: list[CandidateAssessment] = []
     for candidate_assessment in candidates:
         status = candidate_assessment.status
         if candidate_assessment.anonymised_at is not None:
@@ -111,21 +99,16 @@ def extend(candidates: Iterable[CandidateAssessment], until: datetime.date) -> O
                     f"its deadline is already {_shown(candidate_assessment.expires_at)}.",
                 )
             )
-        elif status == Status.EXPIRED:
-            expired.append(candidate_assessment)
         else:
-            live.append(candidate_assessment)
+            accepted.append(candidate_assessment)
     with transaction.atomic():
-        CandidateAssessment.objects.filter(
-            pk__in=[row.pk for row in live], status__in=LIVE_STATUSES
-        ).update(expires_at=deadline, updated_at=now)
-        reopened = _reopen_each(
-            expired,
-            outcome,
-            deadline_of={row.pk: deadline for row in expired},
+        batch = lifecycle.reopen_many(
+            {row.pk: deadline for row in accepted},
+            source=ADMIN_SOURCE,
             resend_invitation=False,
+            reopenable=(Status.EXPIRED,),
         )
-        outcome.done = live + reopened
+        _settle(accepted, batch, outcome)
         history.record_many(
             [
                 (row, {"deadline": (_shown(row.expires_at), _shown(deadline))})
@@ -150,24 +133,13 @@ def reinvite(candidates: Iterable[CandidateAssessment]) -> Outcome:
     deadline_of = {
         row.pk: now + datetime.timedelta(days=row.assessment.completion_days) for row in accepted
     }
-    live = [row for row in accepted if row.status in LIVE_STATUSES]
     with transaction.atomic():
+        batch = lifecycle.reopen_many(deadline_of, source=ADMIN_SOURCE, resend_invitation=True)
+        _settle(accepted, batch, outcome)
         CandidateLink.objects.filter(
-            candidate_assessment_id__in=[row.pk for row in accepted], superseded_at__isnull=True
+            candidate_assessment_id__in=[row.pk for row in outcome.done],
+            superseded_at__isnull=True,
         ).update(superseded_at=now)
-        # One update per completion window, not per invitation.
-        for window in {row.assessment.completion_days for row in live}:
-            CandidateAssessment.objects.filter(
-                pk__in=[row.pk for row in live if row.assessment.completion_days == window],
-                status__in=LIVE_STATUSES,
-            ).update(
-                expires_at=now + datetime.timedelta(days=window),
-                invitation_sent_at=None,
-                updated_at=now,
-            )
-        closed = [row for row in accepted if row.status not in LIVE_STATUSES]
-        reopened = _reopen_each(closed, outcome, deadline_of=deadline_of, resend_invitation=True)
-        outcome.done = live + reopened
         history.record_many(
             [
                 (
@@ -180,8 +152,8 @@ def reinvite(candidates: Iterable[CandidateAssessment]) -> Outcome:
                 for row in outcome.done
             ]
         )
-        for row in outcome.done:
-            publish_after_commit(send_invitation_email, row.pk)
+        if outcome.done:
+            publish_after_commit(send_invitation_emails, [row.pk for row in outcome.done])
     return outcome
 
 
@@ -189,21 +161,18 @@ def withdraw(candidates: Iterable[CandidateAssessment]) -> Outcome:
     """Void each live invitation (`rejected`): its links stop working, no reminder goes, and
     its ATS hears `rejected` where its contract has it."""
     outcome = Outcome()
+    live: list[CandidateAssessment] = []
+    for candidate_assessment in candidates:
+        if candidate_assessment.status in LIVE_STATUSES:
+            live.append(candidate_assessment)
+        else:
+            reason = f"it is already {candidate_assessment.get_status_display().lower()}."
+            outcome.refused.append((candidate_assessment, reason))
     with transaction.atomic():
-        for candidate_assessment in candidates:
-            if candidate_assessment.status not in LIVE_STATUSES:
-                reason = f"it is already {candidate_assessment.get_status_display().lower()}."
-                outcome.refused.append((candidate_assessment, reason))
-                continue
-            try:
-                with transaction.atomic():
-                    lifecycle.record_status(
-                        candidate_assessment.pk, Status.REJECTED, source=ADMIN_SOURCE
-                    )
-            except lifecycle.StatusTransitionError as error:
-                outcome.refused.append((candidate_assessment, str(error)))
-            else:
-                outcome.done.append(candidate_assessment)
+        batch = lifecycle.record_statuses(
+            [row.pk for row in live], Status.REJECTED, source=ADMIN_SOURCE
+        )
+        _settle(live, batch, outcome)
         history.record_many(
             [(row, {"status": (row.status, Status.REJECTED.value)}) for row in outcome.done]
         )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,7 +42,16 @@ def issue_link(candidate_assessment: CandidateAssessment, issued_to: CandidateLi
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
-def send_invitation(candidate_assessment_id: int) -> bool:
+def send_invitations(candidate_assessment_ids: Sequence[int]) -> int:
+    """`send_invitation` for each, through one mail connection (a bulk re-invitation's hundreds
+    of emails share one SMTP session); returns how many went out now."""
+    with get_connection() as connection:
+        return sum(send_invitation(pk, connection=connection) for pk in candidate_assessment_ids)
+
+
+def send_invitation(
+    candidate_assessment_id: int, *, connection: BaseEmailBackend | None = None
+) -> bool:
     """Email the candidate their link once; returns whether an email went out now.
 
     The row lock makes two workers handling the same invitation send one email, not two.
@@ -75,6 +86,7 @@ def send_invitation(candidate_assessment_id: int) -> bool:
                 subject=subject,
                 body=render_to_string("assessments/email/invitation.txt", context),
                 to=[candidate_assessment.email],
+                connection=connection,
             )
             message.attach_alternative(
                 render_to_string("assessments/email/invitation.html", context), "text/html"

@@ -18,6 +18,17 @@ def send_invitation_email(candidate_assessment_id: int) -> bool:
     return invitations.send_invitation(candidate_assessment_id)
 
 
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def send_invitation_emails(candidate_assessment_ids: list[int]) -> int:
+    """Many invitation emails over one mail connection; a retry sends only those not yet sent."""
+    return invitations.send_invitations(candidate_assessment_ids)
+
+
 @shared_task
 def send_unsent_invitations() -> int:
     """The sweeper: emails whose task was lost (broker down, worker killed) are sent from here."""

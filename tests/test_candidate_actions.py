@@ -1,5 +1,6 @@
 """An admin's actions on invitations: extend the deadline, re-invite, withdraw; each in the
-history, each reaching the ATS as its contract has it, in constant queries for many."""
+history, each reaching the ATS as its contract has it. Many at once, through both ATSs:
+`test_candidate_actions_in_bulk`."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments import candidate_actions, invitations, lifecycle
-from assessments.models import Assessment, CandidateAssessment
+from assessments.models import CandidateAssessment
 from integrations.models import AtsInvitation, Delivery
 from tests import factories
 from tests.workable.delivery_support import (  # noqa: F401 (fixture)
@@ -44,25 +43,6 @@ def history_of(candidate_assessment: CandidateAssessment) -> list[dict[str, Any]
             object_pk=str(candidate_assessment.pk),
         ).order_by("pk")
     ]
-
-
-def live_candidates(count: int, assessment: Assessment) -> list[CandidateAssessment]:
-    rows = CandidateAssessment.objects.bulk_create(
-        [
-            CandidateAssessment(
-                account_id=assessment.account_id,
-                assessment=assessment,
-                email=f"candidate{index}@example.com",
-                expires_at=timezone.now() + datetime.timedelta(hours=1),
-            )
-            for index in range(count)
-        ]
-    )
-    return list(
-        CandidateAssessment.objects.filter(pk__in=[row.pk for row in rows]).select_related(
-            "assessment", "account"
-        )
-    )
 
 
 # --- Extending ------------------------------------------------------------------------------
@@ -252,32 +232,3 @@ def test_withdrawing_refuses_a_closed_invitation(db: None) -> None:
     outcome = candidate_actions.withdraw([expired])
 
     assert outcome.refused == [(expired, "it is already expired.")]
-
-
-# --- Many at once ---------------------------------------------------------------------------
-
-
-def queries_of(action: Any, rows: list[CandidateAssessment]) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        action(rows)
-    return len(captured.captured_queries)
-
-
-@pytest.mark.parametrize(
-    "action",
-    [
-        lambda rows: candidate_actions.extend(rows, TOMORROW),
-        candidate_actions.reinvite,
-    ],
-    ids=["extend", "reinvite"],
-)
-def test_a_bulk_action_on_500_live_invitations_costs_what_it_costs_on_5(
-    db: None, action: Any
-) -> None:
-    assessment = factories.AssessmentFactory.create()
-    few = live_candidates(5, assessment)
-    many = live_candidates(500, assessment)
-
-    assert queries_of(action, many) == queries_of(action, few)
-    candidate_type = ContentType.objects.get_for_model(CandidateAssessment)
-    assert LogEntry.objects.filter(content_type=candidate_type).count() == 505
