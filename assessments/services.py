@@ -39,12 +39,14 @@ class CompetencySpec:
 
 @dataclass(frozen=True)
 class CandidateExperience:
-    """How long a candidate has, when they are reminded, in which language."""
+    """How long a candidate has, when they are reminded, in which language (and whether their
+    browser's language takes over on the pages)."""
 
     completion_days: int = DEFAULT_COMPLETION_DAYS
     reminder_hours_before: list[int] = field(default_factory=list)
     reminder_days_after: int | None = None
     language: str = DEFAULT_LANGUAGE
+    language_from_browser: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ExperienceChanges:
     reminder_hours_before: list[int] | None = None
     reminder_days_after: int | None = None
     language: str | None = None
+    language_from_browser: bool | None = None
 
 
 def _messages(error: ValidationError, prefix: str = "") -> list[str]:
@@ -85,6 +88,7 @@ def create_assessment(
         reminder_hours_before=experience.reminder_hours_before,
         reminder_days_after=experience.reminder_days_after,
         language=experience.language,
+        language_from_browser=experience.language_from_browser,
     )
     problems: list[str] = []
     if not assessment.name:
@@ -140,6 +144,7 @@ def update_assessment(assessment: Assessment, changes: ExperienceChanges) -> lis
         "reminder_hours_before": changes.reminder_hours_before,
         "reminder_days_after": changes.reminder_days_after,
         "language": changes.language,
+        "language_from_browser": changes.language_from_browser,
     }
     changed = []
     for name, value in requested.items():

@@ -48,6 +48,7 @@ def test_it_creates_an_assessment_with_weighted_competencies(account: factories.
         "3",
         "--language",
         "nl",
+        "--language-from-browser",
     )
 
     # then it is stored as asked, competencies in order, and the JSON describes it
@@ -63,6 +64,7 @@ def test_it_creates_an_assessment_with_weighted_competencies(account: factories.
         "reminder_hours_before": [48, 24],
         "reminder_days_after": 3,
         "language": "nl",
+        "language_from_browser": True,
         "competencies": [
             {"id": competencies[0].pk, "name": "Conscientiousness", "weight": 1},
             {"id": competencies[1].pk, "name": "Numerical reasoning", "weight": 3},
@@ -182,6 +184,7 @@ def test_a_new_assessment_gives_seven_days_no_reminders_in_english(
     assert output["reminder_hours_before"] == []
     assert output["reminder_days_after"] is None
     assert output["language"] == "en"
+    assert output["language_from_browser"] is False
 
 
 def test_the_old_lifetime_option_still_sets_the_completion_window(
@@ -296,3 +299,26 @@ def test_update_refuses_hours_that_are_no_number(assessments: list[factories.Ass
 def test_update_refuses_an_unknown_assessment() -> None:
     with pytest.raises(CommandError, match=r"No assessment with id 999\."):
         run("assessments", "update", "999", "--language", "nl")
+
+
+@pytest.mark.parametrize(
+    ("option", "before", "after"),
+    [("--language-from-browser", False, True), ("--no-language-from-browser", True, False)],
+)
+def test_update_lets_the_browser_choose_the_language_or_not(
+    assessments: list[factories.Assessment], option: str, before: bool, after: bool
+) -> None:
+    # given an assessment whose pages follow the browser, or not
+    assessment = assessments[0]
+    assessment.language_from_browser = before
+    assessment.save()
+
+    # when support switches that, leaving the rest alone
+    output = run("assessments", "update", str(assessment.pk), option)
+
+    # then only that changes, and the command and the listing say so
+    assessment.refresh_from_db()
+    assert (assessment.language_from_browser, assessment.language) == (after, "en")
+    assert f"Updated assessment {assessment.pk}: language_from_browser." in output
+    assert ("language en or the browser's" in output) is after
+    assert "already had these settings" in run("assessments", "update", str(assessment.pk), option)

@@ -82,6 +82,13 @@ def add_experience_arguments(parser: CommandParser, *, defaults: bool) -> None:
         help="Language of the candidate's pages and emails, one of settings.LANGUAGES"
         + (" (default %(default)s)." if defaults else "."),
     )
+    parser.add_argument(
+        "--language-from-browser",
+        action=argparse.BooleanOptionalAction,
+        default=False if defaults else None,
+        help="Show the candidate's pages in their browser's language when it is shipped (emails "
+        "keep --language)" + (" (default: off)." if defaults else "."),
+    )
 
 
 class Command(BaseCommand):
@@ -152,6 +159,7 @@ class Command(BaseCommand):
                     reminder_hours_before=options["reminder_hours"],
                     reminder_days_after=options["reminder_days_after"],
                     language=options["language"],
+                    language_from_browser=options["language_from_browser"],
                 ),
             )
         except services.AssessmentError as error:
@@ -170,6 +178,7 @@ class Command(BaseCommand):
             reminder_hours_before=options["reminder_hours"],
             reminder_days_after=options["reminder_days_after"],
             language=options["language"],
+            language_from_browser=options["language_from_browser"],
         )
         try:
             changed = services.update_assessment(assessment, changes)
@@ -207,6 +216,7 @@ def _assessment_data(assessment: Assessment) -> dict[str, Any]:
         "reminder_hours_before": assessment.reminder_hours_before,
         "reminder_days_after": assessment.reminder_days_after,
         "language": assessment.language,
+        "language_from_browser": assessment.language_from_browser,
         "competencies": [
             {"id": competency.pk, "name": competency.name, "weight": competency.weight}
             for competency in assessment.competencies.all()
@@ -223,9 +233,10 @@ def _lines(data: dict[str, Any]) -> list[str]:
     reminders = [f"{hours} h before the deadline" for hours in data["reminder_hours_before"]]
     if data["reminder_days_after"]:
         reminders.append(f"{data['reminder_days_after']} day(s) after the invitation")
+    language = data["language"] + (" or the browser's" if data["language_from_browser"] else "")
     return [
         f"{data['id']}: {data['name']} [{data['job_code']}], {state}, "
-        f"{data['completion_days']} day(s) to complete, language {data['language']}",
+        f"{data['completion_days']} day(s) to complete, language {language}",
         f"    reminders: {', '.join(reminders) or 'none'}",
         f"    competencies: {competencies or 'none'}",
     ]
