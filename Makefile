@@ -3,7 +3,7 @@
 # they create and drop their own databases and start their own Redis, server and workers.
 PYTHON := .venv/bin/python
 
-.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster bench-tenants soak
+.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster bench-tenants bench-tables soak
 
 qa:  ## lint, types, bandit and the whole test suite, as CI runs them (without starting services)
 	$(PYTHON) bin/check-lock
@@ -41,6 +41,9 @@ bench-admin:
 
 bench-tenants:  ## 1,000 customers' backlog after an outage, drained at each token's limit (--scale 0.1: quick)
 	$(PYTHON) -m bench.tenants.run
+
+bench-tables:  ## sweep, claim and every admin list at 10,000 and 1,000,000 deliveries (~15 min)
+	$(PYTHON) -m bench.tables.run
 
 bench-cluster:  ## two web servers, three workers, one killed, the scheduler restarted (docs/deploy.md)
 	$(PYTHON) -m bench.cluster.run

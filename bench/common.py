@@ -29,13 +29,20 @@ if str(PROJECT) not in sys.path:
 
 
 @contextlib.contextmanager
-def throwaway_database(name: str) -> Iterator[str]:
-    """Create the database `name` (dropping a leftover one first), yield its URL, drop it."""
+def throwaway_database(name: str, template: str = "") -> Iterator[str]:
+    """Create the database `name` (dropping a leftover one first), yield its URL, drop it.
+
+    With `template`, the new database starts as a copy of that one (which nobody may be
+    connected to meanwhile).
+    """
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
     with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(create)
     try:
         yield f"{POSTGRES_URL}/{name}"
     finally:

@@ -16,14 +16,10 @@ import argparse
 import datetime
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from bench.common import median, scratch_directory, setup_django, table, throwaway_database
-
-if TYPE_CHECKING:
-    from django.test import Client
+from bench.common import scratch_directory, setup_django, table, throwaway_database
+from bench.pages import Measure, measure, pages
 
 
 @dataclass(frozen=True)
@@ -43,13 +39,6 @@ class Scale:
 SMALL = Scale("10 rows", 10, 10, 1, 1, 10, 10, 10, 10, 10)
 LARGE = Scale("at scale", 1_000, 10_000, 2, 5, 1_000, 10_000, 1_000, 1_000, 10_000)
 BATCH = 5_000
-
-
-@dataclass(frozen=True)
-class Measure:
-    queries: int
-    sql_ms: float
-    render_ms: float
 
 
 def grow_to(scale: Scale) -> None:
@@ -217,66 +206,6 @@ def grow_to(scale: Scale) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def pages() -> list[tuple[str, Callable[[], str]]]:
-    """Every changelist of the admin site, and the delivery timelines (per customer, candidate)."""
-    from django.contrib import admin
-    from django.urls import reverse
-
-    from assessments.models import CandidateAssessment
-    from integrations.models import Integration
-
-    found: list[tuple[str, Callable[[], str]]] = []
-    for model in sorted(admin.site._registry, key=lambda model: model._meta.label):
-        name = f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
-        found.append((model._meta.label, lambda name=name: reverse(name)))
-
-    def integration_timeline() -> str:
-        busiest = Integration.objects.order_by("pk")[0]
-        return f"{reverse('admin:integrations_delivery_timeline')}?integration={busiest.pk}"
-
-    def candidate_timeline() -> str:
-        candidate = CandidateAssessment.objects.order_by("pk")[0]
-        url = reverse("admin:integrations_delivery_timeline")
-        return f"{url}?candidate_assessment={candidate.pk}"
-
-    found.append(("delivery timeline (customer)", integration_timeline))
-    found.append(("delivery timeline (candidate)", candidate_timeline))
-    return found
-
-
-class QueryLog:
-    """Counts and times every SQL statement (a wrapper, so request signals cannot reset it)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.seconds = 0.0
-
-    def __call__(self, execute: Callable[..., Any], *arguments: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(*arguments)
-        finally:
-            self.count += 1
-            self.seconds += time.perf_counter() - started
-
-
-def measure(client: Client, url: str, repeat: int) -> Measure:
-    from django.db import connection
-
-    response = client.get(url)  # warm: caches, compiled templates
-    if response.status_code != 200:
-        raise RuntimeError(f"{url} answered {response.status_code}")
-    log = QueryLog()
-    with connection.execute_wrapper(log):
-        client.get(url)
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-    return Measure(queries=log.count, sql_ms=log.seconds * 1000, render_ms=median(timings))
 
 
 def main() -> int:
