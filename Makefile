@@ -3,7 +3,7 @@
 # they create and drop their own databases and start their own Redis, server and workers.
 PYTHON := .venv/bin/python
 
-.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster bench-tenants bench-tables soak
+.PHONY: qa test fuzz lock check-lock audit bench bench-inbound bench-delivery bench-admin bench-cluster bench-tenants bench-tables bench-workers bench-candidates soak
 
 qa:  ## lint, types, bandit and the whole test suite, as CI runs them (without starting services)
 	$(PYTHON) bin/check-lock
@@ -44,6 +44,12 @@ bench-tenants:  ## 1,000 customers' backlog after an outage, drained at each tok
 
 bench-tables:  ## sweep, claim and every admin list at 10,000 and 1,000,000 deliveries (~15 min)
 	$(PYTHON) -m bench.tables.run
+
+bench-workers:  ## delivery throughput with 1, 2 and 4 worker processes against the plain loop
+	$(PYTHON) -m bench.workers.run
+
+bench-candidates:  ## 100 candidates' autosave against a static page, then the PDF report under load
+	$(PYTHON) -m bench.candidates.run
 
 bench-cluster:  ## two web servers, three workers, one killed, the scheduler restarted (docs/deploy.md)
 	$(PYTHON) -m bench.cluster.run

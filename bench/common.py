@@ -9,13 +9,17 @@ process helpers of the end-to-end tests, and leave nothing behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
+import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -111,3 +115,50 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     lines = ["  ".join(cell.rjust(widths[i]) for i, cell in enumerate(row)) for row in cells]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one wrk run measured: throughput, latency percentiles and errors of any kind."""
+
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(
+    base_url: str, script: Path, arguments: Sequence[str], *, seconds: int, connections: int
+) -> Load:
+    """Load `base_url` with wrk (2 threads, 1 for a single connection) and `script`, whose
+    done() prints one JSON line of figures (bench/inbound/requests.lua has the format)."""
+    completed = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            "--threads",
+            str(min(2, connections)),
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(script),
+            base_url,
+            "--",
+            *arguments,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    return Load(
+        rps=figures["requests"] / (figures["duration_us"] / 1e6),
+        p50_ms=figures["p50_us"] / 1000,
+        p95_ms=figures["p95_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        errors=sum(figures[key] for key in ("non_2xx", "connect", "read", "write", "timeout")),
+    )

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import subprocess
@@ -37,6 +36,7 @@ from bench.common import (
     throwaway_database,
     verdict,
 )
+from bench.common import wrk as common_wrk
 
 SCRIPT = Path(__file__).with_name("requests.lua")
 TARGET_RATIO = 0.30
@@ -59,39 +59,17 @@ def wrk(
     server: tuple[str, str], mode: str, token: str, test_id: str, seconds: int, connections: int
 ) -> Run:
     label, base_url = server
-    completed = subprocess.run(
-        [
-            shutil.which("wrk") or "wrk",
-            "--threads",
-            "2",
-            "--connections",
-            str(connections),
-            "--duration",
-            f"{seconds}s",
-            "--timeout",
-            "10s",
-            "--script",
-            str(SCRIPT),
-            base_url,
-            "--",
-            mode,
-            token,
-            test_id,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    load = common_wrk(
+        base_url, SCRIPT, [mode, token, test_id], seconds=seconds, connections=connections
     )
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
-    errors = sum(figures[key] for key in ("non_2xx", "connect", "read", "write", "timeout"))
     return Run(
         server=label,
         mode=mode,
-        rps=figures["requests"] / (figures["duration_us"] / 1e6),
-        p50_ms=figures["p50_us"] / 1000,
-        p95_ms=figures["p95_us"] / 1000,
-        p99_ms=figures["p99_us"] / 1000,
-        errors=errors,
+        rps=load.rps,
+        p50_ms=load.p50_ms,
+        p95_ms=load.p95_ms,
+        p99_ms=load.p99_ms,
+        errors=load.errors,
     )
 
 
