@@ -241,6 +241,8 @@ class CandidateAssessment(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="candidate_status_expiry"),
+            # The admin's list, newest first (the changelist adds the id to the ordering).
+            models.Index(fields=["-created_at", "-id"], name="candidate_newest"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(invitation_sent_at__isnull=True),

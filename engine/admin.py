@@ -9,10 +9,11 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from accounts.admin_scope import AccountScopedAdmin, is_harver_admin
+from accounts.admin_scope import AccountScopedAdmin, VisibleAccountFilter, is_harver_admin
 from engine import key_reveal, keys
 from engine.models import EngineApiKey, EngineEvent
 from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
+from harver_integration.admin_pagination import LargeTableAdmin
 
 
 class ActiveFilter(TwoStateFilter):
@@ -112,16 +113,22 @@ class EngineApiKeyAdmin(AccountScopedAdmin):
 
 
 @admin.register(EngineEvent)
-class EngineEventAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
+class EngineEventAdmin(LargeTableAdmin, ReadOnlyAdminMixin, AccountScopedAdmin):
     """What the engine sent and what it was told: read-only, for support (who may delete)."""
 
     allow_delete = True
 
     list_display = ("event_id", "type", "account", "candidate", "response_status", "received_at")
-    list_filter = ("type", "response_status", ("account", admin.RelatedOnlyFieldListFilter))
+    # Filters that cost no scan of the table (docs/performance.md, "Table size"), as on the
+    # candidate list.
+    list_filter = (
+        "type",
+        "response_status",
+        VisibleAccountFilter,
+        ("received_at", admin.DateFieldListFilter),
+    )
     list_select_related = ("account", "candidate_assessment__assessment")
     search_fields = ("event_id", "candidate_assessment__email", "account__name")
-    date_hierarchy = "received_at"
     readonly_fields = (
         "account",
         "event_id",

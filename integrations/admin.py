@@ -24,6 +24,7 @@ from django.utils.text import Truncator
 
 from accounts.admin_scope import AccountScopedAdmin
 from harver_integration.admin_helpers import TwoStateFilter
+from harver_integration.admin_pagination import LargeTableAdmin
 from harver_integration.ids import parse_id
 from integrations import admin_issues, services  # noqa: F401 - admin_issues registers its admin
 from integrations.admin_deliveries import FailingFilter, delivery_health
@@ -142,7 +143,7 @@ class ResourceTypeIdFilter(ResourceTypeFilter):
 
 
 @admin.register(LogEntry)
-class SuperuserLogEntryAdmin(LogEntryAdmin):
+class SuperuserLogEntryAdmin(LargeTableAdmin, LogEntryAdmin):
     """The raw, unscoped audit log spans every account, so it is for superusers only.
 
     Everyone else reads an integration's history from its Overview ("History"), which is scoped.

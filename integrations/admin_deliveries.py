@@ -35,6 +35,7 @@ from accounts.admin_scope import (
 )
 from assessments.models import CandidateAssessment
 from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
+from harver_integration.admin_pagination import LargeTableAdmin
 from harver_integration.ids import parse_id
 from integrations.models import Delivery, DeliveryAttempt, Integration
 from integrations.outbox import requeue
@@ -115,7 +116,7 @@ class DeliveryAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, AccountScopedAdmin):
+class DeliveryAdmin(LargeTableAdmin, ReadOnlyAdminMixin, AccountScopedAdmin):
     account_field = "integration__account"
     change_form_template = f"{TEMPLATE_DIR}/change_form.html"
     list_display = (

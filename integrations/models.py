@@ -569,6 +569,12 @@ class Delivery(models.Model):
             models.Index(fields=["candidate_assessment", "kind"], name="delivery_assessment"),
             # Platform-wide figures over a time range (the health page, the metrics).
             models.Index(fields=["state", "finished_at"], name="delivery_finished"),
+            # The admin's lists, newest first: a page is the index's first rows, not a sort of
+            # the table (all deliveries; one integration's, as its timeline shows them).
+            models.Index(fields=["-created_at", "-id"], name="delivery_newest"),
+            models.Index(
+                fields=["integration", "-created_at", "-id"], name="delivery_integration_newest"
+            ),
         ]
 
     def __str__(self) -> str:
