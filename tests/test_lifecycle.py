@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import lifecycle
 from assessments.models import CandidateAssessment, CandidateAssessmentEvent
@@ -99,3 +100,100 @@ def test_it_registers_the_integrations_listener_once():
     lifecycle.register_status_listener(on_candidate_status_change)
 
     assert lifecycle._listeners.count(on_candidate_status_change) == 1
+
+
+# --- Many at once ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """Replace the batch listeners with one that records each batch and refuses `refuse`."""
+    seen: list[list[lifecycle.StatusChange]] = []
+    refuse: dict[int, str] = {}
+
+    def refusals(changes):
+        return {
+            change.candidate_assessment.pk: refuse[change.candidate_assessment.pk]
+            for change in changes
+            if change.candidate_assessment.pk in refuse
+        }
+
+    listener = lifecycle.BatchStatusListener(
+        refusals=refusals, record=lambda changes: seen.append(list(changes))
+    )
+    monkeypatch.setattr(lifecycle, "_batch_listeners", [listener])
+    return seen, refuse
+
+
+def test_many_move_forward_at_once_and_the_rest_are_refused_naming_why(db, batches):
+    seen, _ = batches
+    pending, started, completed = CandidateAssessmentFactory.create_batch(3)
+    lifecycle.record_status(started.pk, "started", source="candidate")
+    CandidateAssessment.objects.filter(pk=completed.pk).update(status="completed")
+    already = CandidateAssessmentFactory.create(status="rejected")
+
+    outcome = lifecycle.record_statuses(
+        [pending.pk, started.pk, completed.pk, already.pk, 999_999], "rejected", source="admin"
+    )
+
+    assert [(c.candidate_assessment.pk, c.previous) for c in outcome.changes] == [
+        (pending.pk, "pending"),
+        (started.pk, "started"),
+    ]
+    assert outcome.refused == {
+        completed.pk: "The assessment is completed; it cannot become rejected.",
+        999_999: "The assessment no longer exists.",
+    }
+    assert seen == [outcome.changes]
+    assert dict(CandidateAssessment.objects.values_list("pk", "status")) == {
+        pending.pk: "rejected",
+        started.pk: "rejected",
+        completed.pk: "completed",
+        already.pk: "rejected",
+    }
+    assert list(
+        CandidateAssessmentEvent.objects.filter(source="admin")
+        .order_by("pk")
+        .values_list("candidate_assessment_id", "status")
+    ) == [(pending.pk, "rejected"), (started.pk, "rejected")]
+
+
+def test_completions_are_not_recorded_in_bulk(db, batches):
+    with pytest.raises(ValueError, match="record each one by itself"):
+        lifecycle.record_statuses([1], "completed", source="engine")
+
+
+def test_reopening_many_changes_only_what_may_be_and_a_listener_may_refuse(db, batches):
+    seen, refuse = batches
+    deadline = timezone.now() + datetime.timedelta(days=3)
+    live = CandidateAssessmentFactory.create(invitation_sent_at=timezone.now())
+    expired, refused, withdrawn, completed = (
+        CandidateAssessmentFactory.create(status=status)
+        for status in ("expired", "expired", "rejected", "completed")
+    )
+    refuse[refused.pk] = "The ATS has a newer one."
+
+    outcome = lifecycle.reopen_many(
+        {row.pk: deadline for row in (live, expired, refused, withdrawn, completed)},
+        source="admin",
+        resend_invitation=True,
+        reopenable=("expired",),
+    )
+
+    # the live one keeps its status, the expired one is pending in a new round; both get the
+    # deadline and their invitation email again
+    assert [change.candidate_assessment.pk for change in outcome.changes] == [expired.pk]
+    assert seen == [outcome.changes]
+    assert outcome.refused == {
+        refused.pk: "The ATS has a newer one.",
+        withdrawn.pk: "The assessment is rejected; it cannot be reopened.",
+        completed.pk: "The assessment is completed; it cannot be reopened.",
+    }
+    rows = {row.pk: row for row in CandidateAssessment.objects.all()}
+    assert (rows[live.pk].status, rows[live.pk].reopen_count) == ("pending", 0)
+    assert (rows[expired.pk].status, rows[expired.pk].reopen_count) == ("pending", 1)
+    for pk in (live.pk, expired.pk):
+        assert (rows[pk].expires_at, rows[pk].invitation_sent_at) == (deadline, None)
+    for row in (refused, withdrawn, completed):
+        assert rows[row.pk].status == row.status
+        assert rows[row.pk].expires_at == row.expires_at

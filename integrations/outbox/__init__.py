@@ -21,8 +21,8 @@ Status deliveries carry a rank (pending < completed/expired/rejected): one is dr
 once a higher-ranked status delivery exists for the same candidate assessment, and waits while
 a lower-ranked one is being sent, so the ATS never sees an older status after a newer one.
 
-One module per concern: `writing` (add), `publishing` (doorbells), `sending` (claim, process),
-`recording` (attempts, retry schedule), `ordering` (status order), `requeue` (hold, release,
-replay, sweep), `health` (admin annotations), `figures` (health figures: success rates, backlog,
-latency), `outcomes` (what they report).
+One module per concern: `writing` (add, add_many), `publishing` (doorbells), `sending` (claim,
+process), `recording` (attempts, retry schedule), `ordering` (status order), `requeue` (hold,
+release, replay, sweep), `health` (admin annotations), `figures` (health figures: success rates,
+backlog, latency), `outcomes` (what they report).
 """
