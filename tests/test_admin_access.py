@@ -387,3 +387,38 @@ def test_it_keeps_the_raw_audit_log_for_superusers(staff_a):
 
     # then it is not theirs to read
     assert response.status_code == 403
+
+
+def test_the_candidate_lists_account_filter_offers_and_lists_only_the_staff_users_accounts(
+    staff_a, integration, account_b
+):
+    # given a candidate of A and one of B
+    factories.CandidateAssessmentFactory.create(
+        assessment__account=integration.account, email="mine@example.com"
+    )
+    factories.CandidateAssessmentFactory.create(
+        assessment=account_b.assessments.get(), email="theirs@example.com"
+    )
+    url = reverse("admin:assessments_candidateassessment_changelist")
+
+    # when a Harver Admin of A opens the list, then filters it on A, on B and on an odd id
+    listed = staff_a.get(url)
+    own = staff_a.get(url, {"account": integration.account_id})
+    other = staff_a.get(url, {"account": account_b.pk})
+    odd = staff_a.get(url, {"account": "1 OR 1=1"})
+
+    # then the filter offers A only, and no filter shows B's candidate
+    choices = [choice["display"] for choice in _account_choices(listed)]
+    assert choices == ["All", integration.account.name]
+    assert "mine@example.com" in own.content.decode()
+    for response in (listed, own, other, odd):
+        assert response.status_code == 200
+        assert "theirs@example.com" not in response.content.decode()
+    assert "mine@example.com" not in odd.content.decode()
+
+
+def _account_choices(response) -> list[dict[str, object]]:
+    account_filter = next(
+        spec for spec in response.context["cl"].filter_specs if spec.title == "account"
+    )
+    return list(account_filter.choices(response.context["cl"]))
