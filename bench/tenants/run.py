@@ -359,7 +359,7 @@ def main() -> int:
             f"window of {WORKABLE_LIMIT} (limit {arguments.window:g} s"
             f" + margin {arguments.window * LIMITER_SHARE:g} s)"
         )
-        print(f"  429s           : {refused}")
+        print(f"  429s           : {refused}{bunching(arrivals)}")
         print(
             f"  worker RSS     : {warm_rss(samples) / 1024:.0f} MiB after warm-up, "
             f"{samples[-1][1] / 1024:.0f} MiB at the end ({len(samples)} samples)\n"
@@ -390,6 +390,27 @@ def main() -> int:
             ),
         ]
     return 0 if all(results) else 1
+
+
+def bunching(arrivals: list[dict[str, Any]]) -> str:
+    """For 429s: how far inside the stand-in's window the refused request came, measured from
+    the tenth accepted request of its token before it (the limiter spaces them a window and a
+    margin apart, so a shortfall of more than the margin is what the clocks and the machine
+    added between our send and the stand-in's timestamp)."""
+    accepted: dict[str, list[float]] = {}
+    gaps = []
+    for arrival in sorted(arrivals, key=lambda item: item["at"]):
+        earlier = accepted.setdefault(arrival["token"], [])
+        if arrival["status"] == 429 and len(earlier) >= WORKABLE_LIMIT:
+            gaps.append(arrival["at"] - earlier[-WORKABLE_LIMIT])
+        elif arrival["status"] == 200:
+            earlier.append(arrival["at"])
+    if not gaps:
+        return ""
+    return (
+        f" (after the 10th accepted before it: {min(gaps):.3f} to {max(gaps):.3f} s, "
+        f"median {median(gaps):.3f} s)"
+    )
 
 
 def warm_rss(samples: list[tuple[float, int]]) -> float:
