@@ -9,21 +9,26 @@ Its own process so that its CPU is not taken from, nor its GIL shared with, what
 timeline note), optionally enforces Workable's limit per token (429 with Retry-After past
 `limit` requests in any `window` seconds), optionally fails at random, and logs every request:
 `GET /__bench/arrivals` returns them, `POST /__bench/reset` forgets them.
+
+It is served by one gunicorn process with a pool of threads (`gthread`), which keeps connections
+alive as Workable does: werkzeug's development server closed every connection after one answer
+and started a thread per connection, so each request cost a new TCP connection and the stand-in
+about twice the CPU, taken from the two cores the benchmarks measure. One process, so that its
+arrivals and limits are one record.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import random
 import threading
 import time
 from collections import defaultdict, deque
 from typing import Any
 
+from gunicorn.app.base import BaseApplication
 from werkzeug import Request, Response
-from werkzeug.serving import make_server
 
 
 class StandIn:
@@ -107,6 +112,33 @@ def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
 
 
+class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn serving the stand-in: one process, a pool of threads, keep-alive connections."""
+
+    def __init__(self, app: StandIn, port: int) -> None:
+        self.app = app
+        self.port = port
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = {
+            "bind": f"127.0.0.1:{self.port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": 16,
+            "keepalive": 5,
+            "graceful_timeout": 1,
+            "loglevel": "warning",
+            # Nothing manages it at run time; the control socket's path is shared per user.
+            "control_socket_disable": True,
+        }
+        for name, value in settings.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> StandIn:
+        return self.app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -116,8 +148,7 @@ def main() -> None:
     parser.add_argument("--fail-429", type=float, default=0.0)
     arguments = parser.parse_args()
     app = StandIn(arguments.limit, arguments.window, arguments.fail_500, arguments.fail_429)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    make_server("127.0.0.1", arguments.port, app, threaded=True).serve_forever()
+    Server(app, arguments.port).run()
 
 
 if __name__ == "__main__":
