@@ -86,11 +86,8 @@ class RateBudget:
 
     Every request takes a slot. One at most `max_wait` seconds away is taken and waited for in
     place (cheaper than a trip through the queue); a later one is not taken, and the delivery is
-    postponed to `max_wait` before it: whoever sends then takes a fresh slot, so a task that runs
-    late wastes no slot and the credential's window is used to the full, and a task that runs on
-    time finds its slot within the in-place wait. So the time a postponed task spends reaching a
-    pool process (its countdown, a busy pool, the claim), up to `max_wait`, no longer delays the
-    credential's next window: waiting for the slot itself, it made each window that much late.
+    postponed to it: whoever sends then takes a fresh slot, so a task that runs late wastes no
+    slot and the credential's window is used to the full.
 
     A process that wakes more than `late_after` seconds after its slot (stalled by a busy
     machine) no longer sends on it: sent late, it could land in the same partner window as the
@@ -120,7 +117,7 @@ class RateBudget:
                 logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
                 raise Postponed(now + LIMITER_DOWN_RETRY) from None
             if delay > self.max_wait:
-                raise Postponed(now + datetime.timedelta(seconds=delay - self.max_wait))
+                raise Postponed(now + datetime.timedelta(seconds=delay))
             if delay > 0:
                 time.sleep(delay)
             late = time.monotonic() - asked - delay
