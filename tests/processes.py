@@ -73,16 +73,23 @@ def platform_env(var_dir: Path, **overrides: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *arguments: str) -> str:
-    """`manage.py` run as a separate process with `env`; its stdout (it must succeed)."""
-    return subprocess.run(
+    """`manage.py` run as a separate process with `env`; its stdout (it must succeed). Its log
+    (standard error) is kept in `VAR_DIR/manage.log`."""
+    done = subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", *arguments],
         cwd=PROJECT,
         env=env,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=180,
-    ).stdout
+    )
+    log_path = Path(env["VAR_DIR"]) / "manage.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a") as log:
+        log.write(done.stderr)
+    done.check_returncode()
+    return done.stdout
 
 
 @contextlib.contextmanager
@@ -96,9 +103,12 @@ def gunicorn(
     log_path: Path | None = None,
 ) -> Iterator[str]:
     """A gunicorn serving the platform (this checkout's code, or `project`'s) on `port` (or a
-    free one); yields its base URL once /healthz answers. Its log goes to `log_path` if given."""
+    free one); yields its base URL once /healthz answers. Its log goes to `log_path`, by default
+    a file in its VAR_DIR, as every process's here does (`tests.e2e.process_logs` reads them)."""
     port = port or free_port()
-    log = log_path.open("ab") if log_path is not None else None
+    log_path = log_path or Path(env["VAR_DIR"]) / f"gunicorn-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
     process = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
@@ -113,7 +123,7 @@ def gunicorn(
         cwd=project,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=log if log is not None else subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -131,8 +141,7 @@ def gunicorn(
         yield base_url
     finally:
         _stop(process)
-        if log is not None:
-            log.close()
+        log.close()
 
 
 @contextlib.contextmanager

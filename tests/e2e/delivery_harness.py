@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -106,7 +107,7 @@ class StandIn:
         if request.method == "GET" and request.path.endswith("/candidates"):
             # Workable's search by email and job answers that job's candidate with that email
             email, shortcode = request.args.get("email", ""), request.args.get("shortcode", "")
-            hit = {"id": f"cand-{email}", "email": email, "job": {"shortcode": shortcode}}
+            hit = {"id": candidate_id(email), "email": email, "job": {"shortcode": shortcode}}
             return json_response({"candidates": [hit]})
         if request.path.endswith("/comments"):
             return json_response({"id": "comment-1"}, status=201)
@@ -120,6 +121,12 @@ class StandIn:
                 if (token is None or arrival.token == token)
                 and (method is None or arrival.method == method)
             ]
+
+
+def candidate_id(email: str) -> str:
+    """The stand-in's id for the candidate with `email`: opaque, as Workable's are, so that the
+    URLs the workers log name no one."""
+    return f"cand-{hashlib.sha256(email.encode()).hexdigest()[:12]}"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -445,6 +452,7 @@ __all__ = [
     "RabbitTrace",
     "RedisServer",
     "StandIn",
+    "candidate_id",
     "json_response",
     "queued",
     "shared_cache",

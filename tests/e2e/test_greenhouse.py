@@ -8,7 +8,8 @@ backend) and deliver results to the stand-in's Harvest v3, which checks the toke
 the Site Admin `sub`, cursor paging and its rate limit. Time is compressed as for Workable:
 retries after 0.2, 0.5, 1 and 2 s, a 5 s lease, a sweep every second. After every test the
 secrets it used (Client Secret, Secret Key, every access token the stand-in issued) are searched
-for in the worker, scheduler and server logs, this process's log records and the delivery rows.
+for in the worker, scheduler and server logs, this process's log records and the delivery rows,
+and those logs for the candidates' emails and names (`tests.e2e.process_logs`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from tests.e2e.delivery_harness import (
     publishing_to,
     shared_cache,
 )
+from tests.e2e.process_logs import ProcessLogs
 from tests.greenhouse.standin import HarvestServer, harvest_server
 from tests.processes import gunicorn, platform_env, wait_until
 
@@ -147,6 +149,7 @@ class Greenhouse:
 @dataclass
 class Run:
     infra: Infra
+    logs: ProcessLogs
     secrets: list[str] = field(default_factory=list)
 
     @property
@@ -221,6 +224,7 @@ class Run:
         candidate = self.harvest.add_candidate(
             "Giuseppe", "Hurley <&>", emails=[(email, "personal")]
         )
+        self.logs.add(email=email, names=(candidate["first_name"], candidate["last_name"]))
         return self.harvest.add_application(candidate["id"], greenhouse.job["id"], stage)
 
     def email_of(self, application: Any) -> str:
@@ -262,7 +266,9 @@ class Run:
 
 
 @pytest.fixture
-def run(infra: Infra, settings: Any, caplog: pytest.LogCaptureFixture) -> Iterator[Run]:
+def run(
+    infra: Infra, process_logs: ProcessLogs, settings: Any, caplog: pytest.LogCaptureFixture
+) -> Iterator[Run]:
     caplog.set_level(logging.DEBUG)
     settings.REDIS_URL = infra.redis.url
     settings.CACHES = shared_cache(infra.redis.url)
@@ -274,7 +280,7 @@ def run(infra: Infra, settings: Any, caplog: pytest.LogCaptureFixture) -> Iterat
     if not infra.cluster.processes:
         infra.cluster.start()
         assert infra.cluster.wait_ready()
-    current = Run(infra)
+    current = Run(infra, process_logs)
     # The sender plays Greenhouse, whose HTTP client (urllib3) logs the web hook URL, which
     # carries our token by design; our own processes redact it (harver_integration.logs).
     sender_log = logging.getLogger("urllib3.connectionpool")
