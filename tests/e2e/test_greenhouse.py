@@ -90,6 +90,7 @@ def greenhouse_env(var_dir: Path, redis_url: str, harvest: HarvestServer) -> dic
         DELIVERY_RETRY_SCHEDULE="0.2,0.5,1,2",
         DELIVERY_LEASE_SECONDS="5",
         DELIVERY_SWEEP_SECONDS="1",
+        REMINDER_SWEEP_SECONDS="1",
         DELIVERY_REQUEUE_AFTER_SECONDS=str(REQUEUE_AFTER_SECONDS),
         CELERY_TASK_SOFT_TIME_LIMIT="20",
         CELERY_TASK_TIME_LIMIT="30",
