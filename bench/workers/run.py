@@ -278,7 +278,7 @@ def report(
             check(
                 "scaling",
                 scaling >= TARGET_SCALING,
-                f"2 processes / 1 process = {scaling:.2f}x (per repeat "
+                f"2 processes / 1 process = {scaling:.3f}x (per repeat "
                 f"{', '.join(f'{value:.2f}' for value in per_repeat)}; target >= "
                 f"{TARGET_SCALING}x)",
             )
@@ -289,7 +289,7 @@ def report(
             check(
                 "against the plain loop",
                 against >= TARGET_AGAINST_LOOP,
-                f"Celery / loop at {LOOP_TARGET_PROCESSES} processes = {against:.2f}x "
+                f"Celery / loop at {LOOP_TARGET_PROCESSES} processes = {against:.3f}x "
                 f"(target >= {TARGET_AGAINST_LOOP}x)",
             )
         )
