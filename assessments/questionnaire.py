@@ -143,25 +143,32 @@ def accept_terms(candidate_assessment_id: int) -> None:
             candidate_assessment.save(update_fields=["terms_accepted_at", "updated_at"])
 
 
-def save_answers(candidate_assessment_id: int, values: Mapping[int, int]) -> None:
-    """Store (or change) answers; items of another assessment are ignored."""
+def save_answers(
+    candidate_assessment_id: int, values: Mapping[QuestionnaireItem, int]
+) -> dict[int, int]:
+    """Store (or change) answers; items of another assessment are ignored.
+
+    Returns every answer the candidate now has (item id → value), read under the same lock as
+    the save, so the caller can show the progress without reading them again.
+    """
     with transaction.atomic():
         candidate_assessment = _locked_live(candidate_assessment_id)
-        own_items = set(
-            QuestionnaireItem.objects.filter(
-                assessment_id=candidate_assessment.assessment_id, pk__in=list(values)
-            ).values_list("pk", flat=True)
-        )
+        own = {
+            item.pk: value
+            for item, value in values.items()
+            if item.assessment_id == candidate_assessment.assessment_id
+        }
+        answers = saved_answers(candidate_assessment)
         Answer.objects.bulk_create(
             [
                 Answer(candidate_assessment=candidate_assessment, item_id=item_id, value=value)
-                for item_id, value in values.items()
-                if item_id in own_items
+                for item_id, value in own.items()
             ],
             update_conflicts=True,
             unique_fields=["candidate_assessment", "item"],
             update_fields=["value", "updated_at"],
         )
+    return answers | own
 
 
 def unanswered_pages(pages: list[QuestionPage], answers: Mapping[int, int]) -> list[int]:

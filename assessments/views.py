@@ -10,7 +10,7 @@ so, never an error.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments import languages, questionnaire
-from assessments.models import LIKERT_MAX, LIKERT_MIN, CandidateAssessment
+from assessments.models import LIKERT_MAX, LIKERT_MIN, CandidateAssessment, QuestionnaireItem
 from assessments.questionnaire import AnsweringClosed, IncompleteAnswers, QuestionPage
 from harver_integration.ids import parse_id
 
@@ -154,12 +154,13 @@ def _gate(
     candidate_assessment: CandidateAssessment,
     *,
     needs_terms: bool,
-    needs_items: bool = True,
+    pages: list[QuestionPage] | None,
 ) -> CandidateAssessment | HttpResponse:
     """The candidate assessment if the asked page may show, or the page to show instead.
 
     A pending assessment (the link opened, the terms not yet accepted) shows the welcome and
-    the terms; every other page sends it back to the welcome.
+    the terms; every other page sends it back to the welcome. `pages` are the questionnaire's
+    for a page that needs them (none yet: not ready), None for one that shows without them.
     """
     candidate_assessment = questionnaire.expire_if_due(candidate_assessment)
     if candidate_assessment.status in CLOSED_PAGES:
@@ -168,20 +169,29 @@ def _gate(
         return redirect(_url("done", token))
     if candidate_assessment.status == Status.PENDING and needs_terms:
         return redirect(_url("start", token))
-    if needs_items and not candidate_assessment.assessment.questionnaire_items.exists():
+    if pages is not None and not pages:
         return _not_ready(request, candidate_assessment)
     if needs_terms and candidate_assessment.terms_accepted_at is None:
         return redirect(_url("terms", token))
     return candidate_assessment
 
 
-def _load(
-    request: HttpRequest, token: str, *, needs_terms: bool = True
-) -> CandidateAssessment | HttpResponse:
+class Loaded(NamedTuple):
+    """What a questionnaire page works with; its pages are read once per request."""
+
+    candidate_assessment: CandidateAssessment
+    pages: list[QuestionPage]
+
+
+def _load(request: HttpRequest, token: str, *, needs_terms: bool = True) -> Loaded | HttpResponse:
     candidate_assessment = _open(request, token)
     if isinstance(candidate_assessment, HttpResponse):
         return candidate_assessment
-    return _gate(request, token, candidate_assessment, needs_terms=needs_terms)
+    pages = questionnaire.question_pages(candidate_assessment.assessment)
+    gated = _gate(request, token, candidate_assessment, needs_terms=needs_terms, pages=pages)
+    if isinstance(gated, HttpResponse):
+        return gated
+    return Loaded(gated, pages)
 
 
 def _context(candidate_assessment: CandidateAssessment, **extra: Any) -> dict[str, Any]:
@@ -210,11 +220,12 @@ def _minutes(pages: list[QuestionPage]) -> int:
     return max(1, math.ceil(items * SECONDS_PER_ITEM / 60))
 
 
-def _resume_url(token: str, candidate_assessment: CandidateAssessment) -> str:
+def _resume_url(
+    token: str, candidate_assessment: CandidateAssessment, pages: list[QuestionPage]
+) -> str:
     """Where a returning candidate carries on: the first page with an unanswered item."""
     if candidate_assessment.terms_accepted_at is None:
         return _url("terms", token)
-    pages = questionnaire.question_pages(candidate_assessment.assessment)
     missing = questionnaire.unanswered_pages(
         pages, questionnaire.saved_answers(candidate_assessment)
     )
@@ -233,7 +244,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(candidate_assessment, HttpResponse):
         return candidate_assessment
     # The welcome page shows even before the questionnaire exists, and says so.
-    loaded = _gate(request, token, candidate_assessment, needs_terms=False, needs_items=False)
+    loaded = _gate(request, token, candidate_assessment, needs_terms=False, pages=None)
     if isinstance(loaded, HttpResponse):
         return loaded
     pages = questionnaire.question_pages(loaded.assessment)
@@ -247,7 +258,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
             progress=_progress(pages, answers),
             minutes=_minutes(pages),
             returning=loaded.terms_accepted_at is not None,
-            continue_url=_resume_url(token, loaded),
+            continue_url=_resume_url(token, loaded, pages),
         ),
     )
 
@@ -256,9 +267,10 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @languages.candidate_page(questionnaire.find_link)
 def terms(request: HttpRequest, token: str) -> HttpResponse:
-    loaded = _load(request, token, needs_terms=False)
-    if isinstance(loaded, HttpResponse):
-        return loaded
+    opened = _load(request, token, needs_terms=False)
+    if isinstance(opened, HttpResponse):
+        return opened
+    loaded, pages = opened
     error = ""
     if request.method == "POST":
         if request.POST.get("accept") == "yes":
@@ -267,7 +279,7 @@ def terms(request: HttpRequest, token: str) -> HttpResponse:
             except AnsweringClosed:
                 return redirect(_url("start", token))
             loaded.refresh_from_db()
-            return redirect(_resume_url(token, loaded))
+            return redirect(_resume_url(token, loaded, pages))
         error = gettext("Tick the box to accept the terms before you start.")
     return render(
         request,
@@ -277,12 +289,12 @@ def terms(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[int, int]:
-    values: dict[int, int] = {}
+def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[QuestionnaireItem, int]:
+    values: dict[QuestionnaireItem, int] = {}
     for item in page.items:
         value = parse_id(request.POST.get(f"item-{item.pk}"))
         if value is not None and LIKERT_MIN <= value <= LIKERT_MAX:
-            values[item.pk] = value
+            values[item] = value
     return values
 
 
@@ -290,39 +302,38 @@ def _posted_answers(request: HttpRequest, page: QuestionPage) -> dict[int, int]:
 @require_http_methods(["GET", "HEAD", "POST"])
 @languages.candidate_page(questionnaire.find_link)
 def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
-    loaded = _load(request, token)
-    if isinstance(loaded, HttpResponse):
-        return loaded
-    pages = questionnaire.question_pages(loaded.assessment)
+    opened = _load(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    loaded, pages = opened
     if not 1 <= number <= len(pages):
-        return redirect(_resume_url(token, loaded))
+        return redirect(_resume_url(token, loaded, pages))
     page = pages[number - 1]
     missing: list[int] = []
     if request.method == "POST":
         posted = _posted_answers(request, page)
         try:
-            questionnaire.save_answers(loaded.pk, posted)
+            answers = questionnaire.save_answers(loaded.pk, posted)
         except AnsweringClosed:
             return redirect(_url("start", token))
         action = request.POST.get("action", "next")
         if action == "autosave":
-            return JsonResponse(
-                _progress(pages, questionnaire.saved_answers(loaded)),
-            )
+            return JsonResponse(_progress(pages, answers))
         if action == "later":
             return redirect(_url("saved", token))
         if action == "back":
             return redirect(
                 _url("questions", token, number - 1) if number > 1 else _url("terms", token)
             )
-        missing = [item.pk for item in page.items if item.pk not in posted]
+        missing = [item.pk for item in page.items if item not in posted]
         if not missing:
             return redirect(
                 _url("questions", token, number + 1)
                 if number < len(pages)
                 else _url("review", token)
             )
-    answers = questionnaire.saved_answers(loaded)
+    else:
+        answers = questionnaire.saved_answers(loaded)
     rows = [
         {
             "item": item,
@@ -355,9 +366,10 @@ def questions(request: HttpRequest, token: str, number: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @languages.candidate_page(questionnaire.find_link)
 def review(request: HttpRequest, token: str) -> HttpResponse:
-    loaded = _load(request, token)
-    if isinstance(loaded, HttpResponse):
-        return loaded
+    opened = _load(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    loaded, pages = opened
     error = ""
     if request.method == "POST":
         try:
@@ -368,7 +380,6 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
             error = gettext("Some statements are still unanswered. Answer them, then submit again.")
         else:
             return redirect(_url("done", token))
-    pages = questionnaire.question_pages(loaded.assessment)
     answers = questionnaire.saved_answers(loaded)
     parts = [
         {
@@ -398,17 +409,17 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @languages.candidate_page(questionnaire.find_link)
 def saved(request: HttpRequest, token: str) -> HttpResponse:
-    loaded = _load(request, token)
-    if isinstance(loaded, HttpResponse):
-        return loaded
-    pages = questionnaire.question_pages(loaded.assessment)
+    opened = _load(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    loaded, pages = opened
     return render(
         request,
         "assessments/candidate/saved.html",
         _context(
             loaded,
             progress=_progress(pages, questionnaire.saved_answers(loaded)),
-            continue_url=_resume_url(token, loaded),
+            continue_url=_resume_url(token, loaded, pages),
         ),
     )
 

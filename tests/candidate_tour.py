@@ -53,7 +53,7 @@ def _candidate(assessment: Assessment, key: str) -> tuple[CandidateAssessment, s
 def _answer(candidate: CandidateAssessment, pages: int | None = None) -> None:
     questionnaire.accept_terms(candidate.pk)
     for page in questionnaire.question_pages(candidate.assessment)[:pages]:
-        questionnaire.save_answers(candidate.pk, {item.pk: 4 for item in page.items})
+        questionnaire.save_answers(candidate.pk, {item: 4 for item in page.items})
 
 
 def tour(language: str, *, account: Account | None = None) -> list[Stop]:

@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -240,6 +242,26 @@ def test_it_saves_a_single_answer_for_the_script(
         "label": "1 of 11 answered",
     }
     assert Answer.objects.get(candidate_assessment=candidate, item_id=item_id).value == 4
+
+
+def test_an_autosave_costs_seven_sql_statements(
+    client: Client, candidate: CandidateAssessment, link: str
+) -> None:
+    """The link, the questionnaire's items, then in one transaction the candidate assessment
+    locked, its answers, the upsert (SAVEPOINT and RELEASE stand for BEGIN and COMMIT here)."""
+    begin(client, link)
+    first, second = items_by_page(candidate)[0][:2]
+    client.post(url(link, "questions", 1), {f"item-{first}": "3", "action": "autosave"})
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.post(
+            url(link, "questions", 1), {f"item-{second}": "4", "action": "autosave"}
+        )
+
+    assert response.status_code == 200
+    assert response.json()["answered"] == 2
+    statements = [query["sql"] for query in context.captured_queries]
+    assert len(statements) == 7, "\n".join(statements)
 
 
 def test_a_changed_answer_replaces_the_saved_one(

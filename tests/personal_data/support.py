@@ -94,7 +94,7 @@ def answer_everything(candidate_assessment_id: int) -> None:
     candidate_assessment = CandidateAssessment.objects.get(pk=candidate_assessment_id)
     questionnaire.accept_terms(candidate_assessment_id)
     for page in questionnaire.question_pages(candidate_assessment.assessment):
-        questionnaire.save_answers(candidate_assessment_id, {item.pk: 4 for item in page.items})
+        questionnaire.save_answers(candidate_assessment_id, {item: 4 for item in page.items})
 
 
 def known_candidate(person: Person, *, account: Account | None = None) -> Known:
