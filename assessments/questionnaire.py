@@ -60,6 +60,8 @@ def find_link(token: str) -> CandidateLink | None:
             "candidate_assessment__assessment", "candidate_assessment__account"
         )
         .filter(token_hash=hash_token(token))
+        # The hash is unique: the default ordering (two joined columns) would only cost time.
+        .order_by()
         .first()
     )
     if link is None or not hashes_match(token, link.token_hash):
@@ -111,9 +113,9 @@ def question_pages(assessment: Assessment) -> list[QuestionPage]:
 def saved_answers(candidate_assessment: CandidateAssessment) -> dict[int, int]:
     """Item id → the value the candidate chose."""
     return dict(
-        Answer.objects.filter(candidate_assessment=candidate_assessment).values_list(
-            "item_id", "value"
-        )
+        Answer.objects.filter(candidate_assessment=candidate_assessment)
+        .order_by()
+        .values_list("item_id", "value")
     )
 
 
