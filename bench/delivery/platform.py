@@ -49,14 +49,24 @@ class StandInProcess:
             return list(json.load(answer))
 
     def reset(self) -> None:
-        request = urllib.request.Request(f"{self.base}/__bench/reset", method="POST")  # noqa: S310
-        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+        self.post("/__bench/reset", {})
+
+    def post(self, path: str, body: Any, timeout: float = 10) -> Any:
+        """A control request (`/__bench/...`) with a JSON body; its JSON answer."""
+        request = urllib.request.Request(  # noqa: S310
+            f"{self.base}{path}", data=json.dumps(body).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+            return json.load(answer)
 
 
 @contextlib.contextmanager
-def stand_in(port: int, *options: str) -> Iterator[StandInProcess]:
+def stand_in(
+    port: int, *options: str, module: str = "bench.delivery.standin"
+) -> Iterator[StandInProcess]:
+    """The stand-in `module` (Workable's unless told) serving on `port` in its own process."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.delivery.standin", "--port", str(port), *options],
+        [sys.executable, "-m", module, "--port", str(port), *options],
         cwd=PROJECT,
     )
     stand = StandInProcess(port, process)
@@ -67,7 +77,7 @@ def stand_in(port: int, *options: str) -> Iterator[StandInProcess]:
                 break
             time.sleep(0.1)
         else:
-            raise RuntimeError("the stand-in Workable did not start")
+            raise RuntimeError(f"the stand-in {module} did not start")
         yield stand
     finally:
         process.terminate()

@@ -25,6 +25,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -113,9 +114,10 @@ def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
-    """gunicorn serving the stand-in: one process, a pool of threads, keep-alive connections."""
+    """gunicorn serving a stand-in (a WSGI application): one process, a pool of threads,
+    keep-alive connections."""
 
-    def __init__(self, app: StandIn, port: int) -> None:
+    def __init__(self, app: Callable[..., Any], port: int) -> None:
         self.app = app
         self.port = port
         super().__init__()
@@ -135,7 +137,7 @@ class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type h
         for name, value in settings.items():
             self.cfg.set(name, value)
 
-    def load(self) -> StandIn:
+    def load(self) -> Callable[..., Any]:
         return self.app
 
 
