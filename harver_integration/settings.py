@@ -499,7 +499,7 @@ LOGGING = {
         "django.request": {"filters": ["issued_tokens"]},
         # django-axes announces its version at INFO in every process it starts in.
         "axes.apps": {"level": "WARNING"},
-        # urllib3's DEBUG line of every request names its query string, and a Workable search
+        # urllib3's DEBUG line of every request names its query string, and an ATS search
         # by email carries the candidate's; the clients log each exchange without it.
         "urllib3.connectionpool": {"level": "INFO"},
     },
