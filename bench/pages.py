@@ -6,6 +6,7 @@ Shared by `bench.admin` (every list at 10 rows and at scale) and `bench.tables` 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ def pages() -> list[tuple[str, Callable[[], str]]]:
     found: list[tuple[str, Callable[[], str]]] = []
     for model in sorted(admin.site._registry, key=lambda model: model._meta.label):
         name = f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
-        found.append((model._meta.label, lambda name=name: reverse(name)))
+        found.append((model._meta.label, functools.partial(reverse, name)))
 
     def integration_timeline() -> str:
         busiest = Integration.objects.order_by("pk")[0]

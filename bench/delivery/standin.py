@@ -113,7 +113,7 @@ def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
 
 
-class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+class Server(BaseApplication):
     """gunicorn serving a stand-in (a WSGI application): one process, a pool of threads,
     keep-alive connections."""
 

@@ -6,14 +6,16 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import Account
 from assessments.reports import ReportType
 from integrations import services
+from integrations.models import Integration
 from tests.factories import AccountFactory, AssessmentFactory, ready_integration
 
 CALLBACK_URL = "https://acme.workable.com/spi/v3/assessments/abc123/results"
 
 
-def enabled_integration_with_token(account):
+def enabled_integration_with_token(account: Account) -> tuple[Integration, str]:
     integration = ready_integration(account)
     services.set_ats_credentials(
         integration,
