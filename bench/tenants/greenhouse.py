@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.delivery.platform import StandInProcess, Tenant
 from bench.tenants.harvest import JOB_STAGE, STATUS_FIELD
+from bench.tenants.owed import expired_candidates
 
 # Greenhouse's own limit and window (Harvest v3), as `GREENHOUSE_RATE_LIMIT_*` default them.
 LIMIT = 50
@@ -105,28 +106,13 @@ def write_backlog(
     `bench.tenants.run.write_backlog` for Workable); returns the paths they arrive at."""
     from django.utils import timezone
 
-    from assessments.models import Assessment, CandidateAssessment
     from integrations.models import Delivery
 
     now = timezone.now()
     outage_ends = now + datetime.timedelta(days=1)
     paths: list[str] = []
     for tenant, size in zip(tenants, sizes, strict=True):
-        assessment = Assessment.objects.select_related("account").get(pk=tenant.assessment_id)
-        candidates = CandidateAssessment.objects.bulk_create(
-            [
-                CandidateAssessment(
-                    account=assessment.account,
-                    assessment=assessment,
-                    email=f"owed-{tenant.integration_id}-{number}@example.com",
-                    status=CandidateAssessment.Status.EXPIRED,
-                    expires_at=now,
-                    invitation_sent_at=now,
-                )
-                for number in range(size)
-            ],
-            batch_size=2000,
-        )
+        candidates = expired_candidates(tenant, size, now)
         owed = []
         for candidate in candidates:
             application = next(applications)

@@ -60,6 +60,7 @@ from bench.delivery.platform import (
     worker_rss_kib,
 )
 from bench.tenants import greenhouse
+from bench.tenants.owed import expired_candidates
 
 FULL_INTEGRATIONS = 1000
 FULL_DELIVERIES = 20_000
@@ -119,28 +120,13 @@ def write_backlog(tenants: list[Tenant], sizes: list[int], port: int) -> list[st
 
     from django.utils import timezone
 
-    from assessments.models import Assessment, CandidateAssessment
     from integrations.models import Delivery
 
     now = timezone.now()
     outage_ends = now + datetime.timedelta(days=1)
     paths: list[str] = []
     for tenant, size in zip(tenants, sizes, strict=False):
-        assessment = Assessment.objects.select_related("account").get(pk=tenant.assessment_id)
-        candidates = CandidateAssessment.objects.bulk_create(
-            [
-                CandidateAssessment(
-                    account=assessment.account,
-                    assessment=assessment,
-                    email=f"owed-{tenant.integration_id}-{number}@example.com",
-                    status=CandidateAssessment.Status.EXPIRED,
-                    expires_at=now,
-                    invitation_sent_at=now,
-                )
-                for number in range(size)
-            ],
-            batch_size=2000,
-        )
+        candidates = expired_candidates(tenant, size, now)
         owed = []
         for candidate in candidates:
             path = f"/cb/owed-{tenant.integration_id}-{candidate.pk}"
