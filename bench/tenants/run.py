@@ -113,6 +113,60 @@ def backlog_sizes(customers: int, deliveries: int) -> list[int]:
     return sizes
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The run's shape at a scale: customers, who is Greenhouse's, backlogs, fresh results."""
+
+    integrations: int
+    deliveries: int
+    quiet_mix: list[bool]  # the customers without a backlog: True for Greenhouse's
+    owing_mix: list[bool]
+    sizes: list[int]
+    workable_sizes: list[int]
+    greenhouse_sizes: list[int]
+    ideal_by_limit: float  # each provider's largest backlog at its limit, the longest, seconds
+    fresh_count: int
+    # none when no customer without a backlog is Greenhouse's (small scales): nobody to invite
+    fresh_greenhouse: int
+
+
+def greenhouse_window_for(window: float) -> float:
+    """Greenhouse's 30 s window, time-compressed as Workable's 10 s is to `window`."""
+    return greenhouse.WINDOW_SECONDS * window / WORKABLE_WINDOW_SECONDS
+
+
+def plan(scale: float, share: float, window: float, fresh_rate: float) -> Plan:
+    """Size the run; `window` is Workable's compressed window, seconds."""
+    integrations = max(10, round(FULL_INTEGRATIONS * scale))
+    deliveries = max(100, round(FULL_DELIVERIES * scale))
+    quiet_count = max(2, round(integrations * WITHOUT_BACKLOG))
+    greenhouse_window = greenhouse_window_for(window)
+    quiet_mix = mixed(quiet_count, share)
+    owing_mix = mixed(integrations - quiet_count, share)
+    sizes = backlog_sizes(len(owing_mix), deliveries)
+    workable_sizes = [size for size, mine in zip(sizes, owing_mix, strict=True) if not mine]
+    greenhouse_sizes = [size for size, mine in zip(sizes, owing_mix, strict=True) if mine]
+    ideal_by_limit = max(
+        workable_sizes[0] * window / WORKABLE_LIMIT,
+        greenhouse_sizes[0] * greenhouse_window / greenhouse.LIMIT,
+    )
+    # enough for the whole drain (at 1.5x the ideal) and an idle round after it
+    fresh_count = round(fresh_rate * (ideal_by_limit * 1.5 + 30)) + IDLE_RESULTS
+    fresh_greenhouse = max(2, round(fresh_count * share)) if any(quiet_mix) else 0
+    return Plan(
+        integrations,
+        deliveries,
+        quiet_mix,
+        owing_mix,
+        sizes,
+        workable_sizes,
+        greenhouse_sizes,
+        ideal_by_limit,
+        fresh_count,
+        fresh_greenhouse,
+    )
+
+
 def write_backlog(tenants: list[Tenant], sizes: list[int], port: int) -> list[str]:
     """Unpublished status deliveries, one candidate each, due only once `release` runs (as if
     Workable were down until then); returns their callback paths."""
@@ -307,24 +361,13 @@ def main() -> int:
     share = arguments.greenhouse_share
     if not 0 < share <= 0.5:
         parser.error("--greenhouse-share must be above 0 and at most 0.5")
-    integrations = max(10, round(FULL_INTEGRATIONS * arguments.scale))
-    deliveries = max(100, round(FULL_DELIVERIES * arguments.scale))
-    quiet_count = max(2, round(integrations * WITHOUT_BACKLOG))
-    # Greenhouse's 30 s window, time-compressed as Workable's 10 s is.
-    greenhouse_window = greenhouse.WINDOW_SECONDS * arguments.window / WORKABLE_WINDOW_SECONDS
-
-    quiet_mix = mixed(quiet_count, share)
-    owing_mix = mixed(integrations - quiet_count, share)
-    sizes = backlog_sizes(len(owing_mix), deliveries)
-    workable_sizes = [size for size, mine in zip(sizes, owing_mix, strict=True) if not mine]
-    greenhouse_sizes = [size for size, mine in zip(sizes, owing_mix, strict=True) if mine]
-    ideal_by_limit = max(
-        workable_sizes[0] * arguments.window / WORKABLE_LIMIT,
-        greenhouse_sizes[0] * greenhouse_window / greenhouse.LIMIT,
-    )
-    # enough for the whole drain (at 1.5x the ideal) and an idle round after it
-    fresh_count = round(arguments.fresh_rate * (ideal_by_limit * 1.5 + 30)) + IDLE_RESULTS
-    fresh_greenhouse = max(2, round(fresh_count * share))
+    greenhouse_window = greenhouse_window_for(arguments.window)
+    shape = plan(arguments.scale, share, arguments.window, arguments.fresh_rate)
+    integrations, deliveries = shape.integrations, shape.deliveries
+    quiet_mix, owing_mix, sizes = shape.quiet_mix, shape.owing_mix, shape.sizes
+    workable_sizes, greenhouse_sizes = shape.workable_sizes, shape.greenhouse_sizes
+    ideal_by_limit, fresh_count = shape.ideal_by_limit, shape.fresh_count
+    fresh_greenhouse = shape.fresh_greenhouse
     workable_count = quiet_mix.count(False) + owing_mix.count(False)
     greenhouse_count = quiet_mix.count(True) + owing_mix.count(True)
     greenhouse_clients = [
@@ -402,7 +445,7 @@ def main() -> int:
                 workable_side.quiet, fresh_count - fresh_greenhouse, port, "fresh"
             )
             greenhouse_fresh = greenhouse.invite(
-                greenhouse_side.quiet, applications[-fresh_greenhouse:], "fresh"
+                greenhouse_side.quiet, applications[len(applications) - fresh_greenhouse :], "fresh"
             )
             if not wait_for(lambda: unfinished_work() == 0, timeout=1800):
                 raise RuntimeError("the fresh candidates' invitations were not sent")
@@ -435,7 +478,8 @@ def main() -> int:
         stop = threading.Event()
         samples: list[tuple[float, int]] = []
         with celery_worker(env, concurrency=arguments.concurrency, beat=True) as worker:
-            warm_up(list(greenhouse_fresh)[-1], [harvest])
+            if greenhouse_fresh:
+                warm_up(list(greenhouse_fresh)[-1], [harvest])
             warm_up(workable_fresh[-1], [workable, harvest])
             released = release()
             producer = threading.Thread(
@@ -544,12 +588,7 @@ def report(
             f"  {side.name}",
             f"    drain        : {last - released:7.1f} s, its largest backlog {side.sizes[0]} "
             f"at its limit {side.by_limit:.1f} s",
-            f"    fresh results: {len(values)} during the drain, commit to arrival: p50 "
-            f"{milliseconds(values, 0.5)}, p99 {milliseconds(values, 0.99)}; "
-            f"idle {len(idle[side.name])}: p50 {milliseconds(idle[side.name], 0.5)}, "
-            f"p99 {milliseconds(idle[side.name], 0.99)}",
-            "    slowest fresh: "
-            + ", ".join(f"{wait:.1f} s at +{at - released:.0f} s" for at, wait in slowest),
+            *fresh_lines(side.fresh_keys, values, idle[side.name], slowest, released),
             f"    largest      : {len(largest)} sent from +{largest[0] - released:.1f} s to "
             f"+{largest[-1] - released:.1f} s: {(largest[-1] - largest[0]) / windows:.2f} s a "
             f"window of {side.limit} (limit {side.window:g} s + margin {side.margin:g} s)",
@@ -606,6 +645,26 @@ def report(
         ),
     ]
     return 0 if all(results) else 1
+
+
+def fresh_lines(
+    keys: dict[int, str],
+    during: list[float],
+    idle: list[float],
+    slowest: list[tuple[float, float]],
+    released: float,
+) -> list[str]:
+    """A side's fresh-result figures (`keys` its fresh candidates), or that it had none: no
+    customer of its without a backlog, as at small scales."""
+    if not keys:
+        return ["    fresh results: absent (none of its customers is without a backlog)"]
+    return [
+        f"    fresh results: {len(during)} during the drain, commit to arrival: p50 "
+        f"{milliseconds(during, 0.5)}, p99 {milliseconds(during, 0.99)}; "
+        f"idle {len(idle)}: p50 {milliseconds(idle, 0.5)}, p99 {milliseconds(idle, 0.99)}",
+        "    slowest fresh: "
+        + ", ".join(f"{wait:.1f} s at +{at - released:.0f} s" for at, wait in slowest),
+    ]
 
 
 def bunching(arrivals: list[dict[str, Any]], limit: int) -> str:
