@@ -9,6 +9,9 @@ statistics, `reltuples`, not the rows). So small and filtered lists show their e
 a long list a close estimate, and a page costs the same queries at 10,000 rows and at 1,000,000.
 Other databases (the embedded SQLite) count exactly, as Django does.
 
+An estimate is shown as one ("about 1,230,000 deliveries", rounded to three figures) by the
+admin's pagination and search-form templates (templates/admin/), which read `estimated`.
+
 A ModelAdmin opts in with `LargeTableAdmin`, which also sets `show_full_result_count = False`
 (the second count over the unfiltered table).
 """
@@ -22,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from django.contrib import admin
@@ -34,6 +39,8 @@ else:
 
 # Ten pages of a hundred rows are counted exactly; beyond, an estimate pages just as well.
 EXACT_UP_TO = 1_000
+# An estimate is shown to this many figures: more would claim a precision it does not have.
+SHOWN_FIGURES = 3
 
 
 def planned_rows(queryset: QuerySet[Any]) -> int:
@@ -45,6 +52,9 @@ def planned_rows(queryset: QuerySet[Any]) -> int:
 class EstimatedCountPaginator(BasePaginator):
     """Counts exactly up to EXACT_UP_TO rows, estimates beyond (on PostgreSQL)."""
 
+    # whether `count` is the planner's estimate (known once `count` has been read)
+    estimated = False
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -53,8 +63,21 @@ class EstimatedCountPaginator(BasePaginator):
         counted = queryset.order_by()[: EXACT_UP_TO + 1].count()
         if counted <= EXACT_UP_TO:
             return counted
+        self.estimated = True
         # Never less than what was just counted: statistics lag behind a table that grows.
         return max(planned_rows(queryset), counted)
+
+    @property
+    def rounded_count(self) -> int:
+        """The estimate to SHOWN_FIGURES figures."""
+        return round(self.count, SHOWN_FIGURES - len(str(self.count)))
+
+    @property
+    def about(self) -> str:
+        """The estimate as the admin shows it: rounded, grouped and called an estimate."""
+        return gettext("about %(count)s") % {
+            "count": number_format(self.rounded_count, force_grouping=True)
+        }
 
 
 class LargeTableAdmin(BaseModelAdmin):

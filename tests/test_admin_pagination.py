@@ -3,6 +3,7 @@ same queries either way, and exactly on databases other than PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Account
 from harver_integration import admin_pagination
@@ -132,3 +134,70 @@ def test_a_long_candidate_list_shows_the_estimate_and_no_second_count(
     assert len(counts) == 1
     assert f"LIMIT {EXACT_UP_TO + 1}" in counts[0]
     assert any(query["sql"].startswith("EXPLAIN") for query in queries.captured_queries)
+
+
+def _candidate_list(client: Client, rows: int, **query: str) -> str:
+    """The candidate assessments' admin list over `rows` rows, the statistics up to date."""
+    from tests import factories
+
+    root = User.objects.create_superuser("root", "root@harver.test", "unused-password-0")
+    client.force_login(root)
+    assessment = factories.AssessmentFactory.create()
+    factories.CandidateAssessmentFactory.create_batch(rows, assessment=assessment)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assessments_candidateassessment")
+    response = client.get(reverse("admin:assessments_candidateassessment_changelist"), query)
+    assert response.status_code == 200
+    return " ".join(response.content.decode().split())
+
+
+def test_a_long_list_calls_its_count_an_estimate(client: Client, small_exact_limit):
+    # when a list longer than the exact limit is shown
+    page = _candidate_list(client, 15)
+
+    # then its count is shown as the estimate it is
+    assert "about 15 candidate assessments" in page
+
+
+def test_a_short_list_shows_its_exact_count(client: Client, small_exact_limit):
+    # when a list within the exact limit is shown
+    page = _candidate_list(client, 7)
+
+    # then its count is shown as it is, exact
+    assert "7 candidate assessments" in page
+    assert "about" not in page
+
+
+def test_a_long_search_result_calls_its_count_an_estimate(client: Client, small_exact_limit):
+    # when a search matches more rows than the exact limit
+    page = _candidate_list(client, 15, q="example")
+
+    # then the search form's count is shown as an estimate too
+    # (the planner's estimate for a search, at least the bounded count's 11)
+    assert re.search(r'<span class="small quiet">about 1[1-5] results \(', page)
+
+
+def test_an_estimate_is_shown_rounded_grouped_and_translated(small_exact_limit):
+    # given a paginator whose count is an estimate of a long list
+    _accounts(EXACT_UP_TO + 1)
+    paginator = EstimatedCountPaginator(Account.objects.all(), 100)
+    with mock.patch.object(admin_pagination, "planned_rows", return_value=1_234_567):
+        assert paginator.count == 1_234_567
+
+    # then it is shown to three figures, as an estimate, in the reader's language
+    assert paginator.estimated
+    assert paginator.about == "about 1,230,000"
+    with translation.override("nl"):
+        assert paginator.about == "ongeveer 1.230.000"
+
+
+def test_an_exact_count_is_not_called_an_estimate(small_exact_limit):
+    # given a list within the exact limit
+    _accounts(EXACT_UP_TO)
+
+    # when the paginator counts it
+    paginator = EstimatedCountPaginator(Account.objects.all(), 100)
+
+    # then the count is exact and not called an estimate
+    assert paginator.count == EXACT_UP_TO
+    assert not paginator.estimated
