@@ -12,7 +12,11 @@ from django.urls import reverse
 from accounts.admin_scope import AccountScopedAdmin, VisibleAccountFilter, is_harver_admin
 from engine import key_reveal, keys
 from engine.models import EngineApiKey, EngineEvent
-from harver_integration.admin_helpers import ReadOnlyAdminMixin, TwoStateFilter
+from harver_integration.admin_helpers import (
+    ReadOnlyAdminMixin,
+    StatusClassFilter,
+    TwoStateFilter,
+)
 from harver_integration.admin_pagination import LargeTableAdmin
 
 
@@ -23,6 +27,12 @@ class ActiveFilter(TwoStateFilter):
         ("active", "Active", Q(revoked_at__isnull=True)),
         ("revoked", "Revoked", Q(revoked_at__isnull=False)),
     )
+
+
+class ResponseStatusFilter(StatusClassFilter):
+    title = "response status"
+    parameter_name = "response_class"
+    field = "response_status"
 
 
 SHOWN_ONLY = (
@@ -123,7 +133,7 @@ class EngineEventAdmin(LargeTableAdmin, ReadOnlyAdminMixin, AccountScopedAdmin):
     # candidate list.
     list_filter = (
         "type",
-        "response_status",
+        ResponseStatusFilter,
         VisibleAccountFilter,
         ("received_at", admin.DateFieldListFilter),
     )

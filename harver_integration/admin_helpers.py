@@ -53,3 +53,29 @@ class TwoStateFilter(admin.SimpleListFilter):
             if self.value() == value:
                 return queryset.filter(condition)
         return queryset
+
+
+class StatusClassFilter(admin.SimpleListFilter):
+    """A list filter by HTTP status class (2xx to 5xx) of an integer status field.
+
+    Its choices are fixed, so drawing them reads nothing (Django's all-values filter reads every
+    row's status); each is a range condition on the field, which an index on it would serve.
+    Subclasses set `title`, `parameter_name` and `field`.
+    """
+
+    field: str
+    classes = (
+        ("2xx", "2xx success"),
+        ("3xx", "3xx redirection"),
+        ("4xx", "4xx client error"),
+        ("5xx", "5xx server error"),
+    )
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(self.classes)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() not in dict(self.classes):
+            return queryset
+        lowest = int(str(self.value())[0]) * 100
+        return queryset.filter(**{f"{self.field}__gte": lowest, f"{self.field}__lt": lowest + 100})
