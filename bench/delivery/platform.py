@@ -1,8 +1,9 @@
 """The delivery benchmarks' world: tenants on a stand-in Workable, candidates, Celery workers.
 
-Shared by `bench.delivery.run` and `bench.delivery.soak`. Everything runs the production settings
-on a throwaway PostgreSQL database and a private redis-server; only Workable's addresses (the
-stand-in on 127.0.0.1) and, per run, its rate limit differ.
+Shared by `bench.delivery.run`, `bench.delivery.soak`, `bench.workers` and `bench.tenants`.
+Everything runs the production settings on a throwaway PostgreSQL database and a private
+redis-server; only Workable's addresses (the stand-in on 127.0.0.1) and, per run, its rate limit
+differ.
 """
 
 from __future__ import annotations
@@ -91,6 +92,46 @@ def workable_settings(port: int) -> dict[str, str]:
         "WORKABLE_CALLBACK_ALLOWED_HOSTS": f"127.0.0.1:{port}",
         "WORKABLE_CALLBACK_ALLOW_INSECURE": "true",
     }
+
+
+@dataclass(frozen=True)
+class World:
+    """What `world` set up: the scratch folder, the stand-in's port, the settings the platform
+    runs with, and the tenants."""
+
+    var_dir: Path
+    port: int
+    overrides: dict[str, str]
+    tenants: list[Tenant]
+
+    def env(self, **settings: str) -> dict[str, str]:
+        """A worker's environment: the world's settings, `settings` over them."""
+        from tests.processes import platform_env
+
+        return platform_env(self.var_dir, **{**self.overrides, **settings})
+
+    def unlimited(self) -> dict[str, str]:
+        """A worker's environment with Workable's rate limit out of the way."""
+        return self.env(WORKABLE_RATE_LIMIT_REQUESTS="1000000000")
+
+
+@contextlib.contextmanager
+def world(prefix: str, database: str, tenants: int, **settings: str) -> Iterator[World]:
+    """A scratch folder, a throwaway database and a private redis-server, Django set up against
+    them, a stand-in Workable's addresses on a free port and `settings`, and `tenants` tenants;
+    all removed afterwards."""
+    from bench.common import scratch_directory, setup_django, throwaway_database
+    from tests.processes import free_port, redis_server
+
+    port = free_port()
+    with (
+        scratch_directory(prefix) as var_dir,
+        throwaway_database(database) as database_url,
+        redis_server(var_dir) as redis,
+    ):
+        overrides = {"REDIS_URL": redis.url, **workable_settings(port), **settings}
+        setup_django(database_url, var_dir, **overrides)
+        yield World(var_dir, port, overrides, create_tenants(tenants))
 
 
 def create_tenants(count: int) -> list[Tenant]:

@@ -28,17 +28,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import median, percentile, scratch_directory, setup_django, throwaway_database
+from bench.common import median, percentile
 from bench.common import verdict as check
 from bench.delivery.platform import (
     MEMBER_ID,
+    World,
     complete,
-    create_tenants,
     invite,
     stand_in,
     unfinished_work,
     wait_for,
-    workable_settings,
+    world,
 )
 
 REQUESTS_PER_RESULT = 3
@@ -149,18 +149,10 @@ def main() -> int:
     arguments = parser.parse_args()
     results: list[bool] = []
 
-    from tests.processes import celery_worker, free_port, platform_env, redis_server
+    from tests.processes import celery_worker
 
-    port = free_port()
-    with (
-        scratch_directory("bench-delivery-") as var_dir,
-        throwaway_database(arguments.database) as database_url,
-        redis_server(var_dir) as redis,
-    ):
-        overrides = {"REDIS_URL": redis.url, **workable_settings(port)}
-        setup_django(database_url, var_dir, **overrides)
-        tenants = create_tenants(arguments.tenants)
-        unlimited = platform_env(var_dir, **overrides, WORKABLE_RATE_LIMIT_REQUESTS="1000000000")
+    with world("bench-delivery-", arguments.database, arguments.tenants) as scene:
+        port, tenants, unlimited = scene.port, scene.tenants, scene.unlimited()
 
         # --- 1. Throughput ------------------------------------------------------------------
         with stand_in(port) as workable:
@@ -243,7 +235,7 @@ def main() -> int:
 
         # --- 3. Rate limited ------------------------------------------------------------------
         if not arguments.skip_rate_limited:
-            results.extend(rate_limited(arguments, tenants, port, var_dir, overrides))
+            results.extend(rate_limited(arguments, scene))
     return 0 if all(results) else 1
 
 
@@ -267,12 +259,11 @@ def commit_to_arrival(
     ]
 
 
-def rate_limited(
-    arguments: argparse.Namespace, tenants: list[Any], port: int, var_dir: Any, overrides: Any
-) -> list[bool]:
-    from tests.processes import celery_worker, platform_env
+def rate_limited(arguments: argparse.Namespace, scene: World) -> list[bool]:
+    from tests.processes import celery_worker
 
-    env = platform_env(var_dir, **overrides)  # the production limiter: 10 per 10 s, 0.5 s margin
+    tenants, port = scene.tenants, scene.port
+    env = scene.env()  # the production limiter: 10 per 10 s, 0.5 s margin
     with (
         stand_in(
             port, "--limit", str(WORKABLE_LIMIT), "--window", str(WORKABLE_WINDOW)

@@ -18,16 +18,15 @@ import argparse
 import sys
 import time
 
-from bench.common import median, scratch_directory, setup_django, throwaway_database, verdict
+from bench.common import median, verdict
 from bench.delivery.platform import (
     complete,
-    create_tenants,
     invite,
     stand_in,
     unfinished_work,
     wait_for,
-    workable_settings,
     worker_rss_kib,
+    world,
 )
 
 TARGET_GROWTH = 0.20
@@ -43,27 +42,17 @@ def main() -> int:
     arguments = parser.parse_args()
     total = int(arguments.minutes * 60 * arguments.rate)
 
-    from tests.processes import celery_worker, free_port, platform_env, redis_server
+    from tests.processes import celery_worker
 
-    port = free_port()
-    with (
-        scratch_directory("bench-soak-") as var_dir,
-        throwaway_database(arguments.database) as database_url,
-        redis_server(var_dir) as redis,
-    ):
-        overrides = {"REDIS_URL": redis.url, **workable_settings(port)}
-        setup_django(database_url, var_dir, **overrides)
-        tenants = create_tenants(arguments.tenants)
+    with world("bench-soak-", arguments.database, arguments.tenants) as scene:
+        port = scene.port
         # The invitations first, on a Workable that neither fails nor limits: the soak is about
         # results.
-        unlimited = platform_env(var_dir, **overrides, WORKABLE_RATE_LIMIT_REQUESTS="1000000000")
-        with stand_in(port) as workable, celery_worker(unlimited):
-            candidates = invite(tenants, total, port, "soak")
+        with stand_in(port) as workable, celery_worker(scene.unlimited()):
+            candidates = invite(scene.tenants, total, port, "soak")
             if not wait_for(lambda: unfinished_work() == 0, timeout=1800):
                 raise RuntimeError("the invitations' emails and pending statuses were not sent")
-        env = platform_env(
-            var_dir,
-            **overrides,
+        env = scene.env(
             DELIVERY_RETRY_SCHEDULE=RETRY_SCHEDULE,
             DELIVERY_SWEEP_SECONDS="2",
             DELIVERY_REQUEUE_AFTER_SECONDS="30",

@@ -26,18 +26,17 @@ import os
 import sys
 from collections.abc import Iterator
 
-from bench.common import median, scratch_directory, setup_django, table, throwaway_database
+from bench.common import median, table
 from bench.common import verdict as check
 from bench.delivery.platform import (
     StandInProcess,
     Tenant,
     complete,
-    create_tenants,
     invite,
     stand_in,
     unfinished_work,
     wait_for,
-    workable_settings,
+    world,
 )
 from bench.delivery.run import REQUESTS_PER_RESULT, plain_loop, requests_of
 
@@ -178,24 +177,15 @@ def main() -> int:
     arguments = parser.parse_args()
     counts = [int(value) for value in arguments.processes.split(",")]
 
-    from tests.processes import free_port, platform_env, redis_server
-
-    port = free_port()
     seconds: dict[tuple[str, int], list[float]] = {}
     ratios: dict[int, list[float]] = {count: [] for count in counts}
-    with (
-        scratch_directory("bench-workers-") as var_dir,
-        throwaway_database(arguments.database) as database_url,
-        redis_server(var_dir) as redis,
-    ):
-        overrides = {
-            "REDIS_URL": redis.url,
-            **workable_settings(port),
-            "WORKABLE_RATE_LIMIT_REQUESTS": "1000000000",
-        }
-        setup_django(database_url, var_dir, **overrides)
-        tenants = create_tenants(arguments.tenants)
-        env = platform_env(var_dir, **overrides)
+    with world(
+        "bench-workers-",
+        arguments.database,
+        arguments.tenants,
+        WORKABLE_RATE_LIMIT_REQUESTS="1000000000",
+    ) as scene:
+        port, tenants, env = scene.port, scene.tenants, scene.env()
         with stand_in(port) as workable:
             batch, warm = prepare(tenants, arguments.results, max(counts), port, env)
             requests = requests_of(batch)
