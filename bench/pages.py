@@ -1,7 +1,8 @@
 """Measuring admin pages: which pages, their SQL statements (count, time, text) and render time.
 
 Shared by `bench.admin` (every list at 10 rows and at scale) and `bench.tables` (the same pages at
-10,000 and 1,000,000 deliveries), so both measure a page the same way.
+10,000 and 1,000,000 deliveries), so both measure a page the same way, over customers made the
+same way.
 """
 
 from __future__ import annotations
@@ -55,6 +56,28 @@ def pages() -> list[tuple[str, Callable[[], str]]]:
     found.append(("delivery timeline (candidate)", candidate_timeline))
     found.append(("health page", lambda: reverse("admin:integrations_integration_health")))
     return found
+
+
+def connect(accounts: list[Any]) -> list[Any]:
+    """An enabled Workable integration with its credentials for each of `accounts`, in bulk
+    (no set-up run, nothing sent); returns the integrations."""
+    from harver_integration.crypto import encrypt
+    from integrations.models import AtsCredential, Integration
+
+    integrations = Integration.objects.bulk_create(
+        Integration(account=account, provider="workable", is_enabled=True) for account in accounts
+    )
+    token = encrypt("bench-token-abcd")
+    AtsCredential.objects.bulk_create(
+        AtsCredential(
+            integration=integration,
+            values={"subdomain": f"c{integration.pk}"},
+            secrets={"token": token},
+            secret_hints={"token": {"last4": "abcd", "set_at": None}},
+        )
+        for integration in integrations
+    )
+    return integrations
 
 
 class QueryLog:

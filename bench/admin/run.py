@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 from bench.common import scratch_directory, setup_django, table, throwaway_database
-from bench.pages import Measure, measure, pages
+from bench.pages import Measure, connect, measure, pages
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,8 @@ def grow_to(scale: Scale) -> None:
     from accounts.models import Account
     from assessments.models import Assessment, CandidateAssessment, Competency
     from engine.models import EngineApiKey, EngineEvent
-    from harver_integration.crypto import encrypt
     from harver_integration.tokens import hash_token
-    from integrations.models import AtsCredential, Delivery, DeliveryAttempt, Integration
+    from integrations.models import Delivery, DeliveryAttempt, Integration
 
     now = timezone.now()
     start = Account.objects.count()
@@ -69,19 +68,7 @@ def grow_to(scale: Scale) -> None:
         for assessment in assessments
         for position, name in enumerate(("Conscientiousness", "Agreeableness"))
     )
-    integrations = Integration.objects.bulk_create(
-        Integration(account=account, provider="workable", is_enabled=True) for account in accounts
-    )
-    token = encrypt("bench-admin-token-abcd")
-    AtsCredential.objects.bulk_create(
-        AtsCredential(
-            integration=integration,
-            values={"subdomain": f"c{integration.pk}"},
-            secrets={"token": token},
-            secret_hints={"token": {"last4": "abcd", "set_at": None}},
-        )
-        for integration in integrations
-    )
+    connect(accounts)
     all_assessments = list(Assessment.objects.order_by("pk"))
     integration_of = {
         integration.account_id: integration for integration in Integration.objects.all()

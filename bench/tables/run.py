@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 from bench.common import scratch_directory, setup_django, table, throwaway_database
-from bench.pages import Measure, logged, measured, page_getter, pages, timed
+from bench.pages import Measure, connect, logged, measured, page_getter, pages, timed
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -137,8 +137,7 @@ def seed_customers() -> dict[str, list[int]]:
 
     from accounts.models import Account
     from assessments.models import Assessment
-    from harver_integration.crypto import encrypt
-    from integrations.models import AtsCredential, Integration, Issue
+    from integrations.models import Issue
 
     accounts = Account.objects.bulk_create(
         Account(name=f"Customer {number:04d}") for number in range(CUSTOMERS)
@@ -147,19 +146,7 @@ def seed_customers() -> dict[str, list[int]]:
         Assessment(account=account, name=f"Store Associate {account.pk}", job_code="J1")
         for account in accounts
     )
-    integrations = Integration.objects.bulk_create(
-        Integration(account=account, provider="workable", is_enabled=True) for account in accounts
-    )
-    token = encrypt("bench-tables-token-abcd")
-    AtsCredential.objects.bulk_create(
-        AtsCredential(
-            integration=integration,
-            values={"subdomain": f"c{integration.pk}"},
-            secrets={"token": token},
-            secret_hints={"token": {"last4": "abcd", "set_at": None}},
-        )
-        for integration in integrations
-    )
+    integrations = connect(accounts)
     now = timezone.now()
     Issue.objects.bulk_create(
         Issue(
