@@ -61,8 +61,11 @@ class LearntRateLimiter:
     def limiter(self) -> RateLimiter:
         return get_rate_limiter(RATE_KEY_PREFIX, _rate(self.limit))
 
-    def reserve(self, key: str, max_wait: float | None = None) -> float:
-        return self.limiter.reserve(key, max_wait)
+    def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
+        return self.limiter.reserve(key, max_wait, slot_id)
+
+    def answered(self, key: str, slot_id: str) -> None:
+        self.limiter.answered(key, slot_id)
 
     def block(self, key: str, seconds: float) -> None:
         self.limiter.block(key, seconds)

@@ -29,9 +29,10 @@ import os
 import re
 import time
 import urllib.request
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self
 from urllib.parse import urlsplit
@@ -74,8 +75,11 @@ LIMITER_DOWN_RETRY = datetime.timedelta(seconds=1)
 class Budget(Protocol):
     """The per-credential rate limit as the client sees it (see `integrations.ratelimit`)."""
 
-    def take(self) -> None:
-        """Return when a request may go now; raise `Postponed` or a transient error if not."""
+    def take(self) -> Callable[[], None] | None:
+        """Return when a request may go now; raise `Postponed` or a transient error if not.
+
+        What it returns, if anything, is called once the request has its answer or failed.
+        """
 
     def block(self, seconds: float) -> None:
         """The partner answered 429: no request with this credential for `seconds`."""
@@ -86,8 +90,13 @@ class RateBudget:
 
     Every request takes a slot. One at most `max_wait` seconds away is taken and waited for in
     place (cheaper than a trip through the queue); a later one is not taken, and the delivery is
-    postponed to it: whoever sends then takes a fresh slot, so a task that runs late wastes no
-    slot and the credential's window is used to the full.
+    postponed to `max_wait` before it: whoever sends then takes a fresh slot, so a task that runs
+    late wastes no slot and the credential's window is used to the full, and a task on time finds
+    its slot within the in-place wait. So the trip of a postponed task to a pool process (its
+    countdown, a busy pool, the claim), up to `max_wait`, does not make the credential's next
+    window late. Sending exactly on the slot is safe because each slot moves to its request's
+    answer (`RateLimiter.answered`): the slot `limit` later is a full window after the partner
+    counted it, however late that request left.
 
     A process that wakes more than `late_after` seconds after its slot (stalled by a busy
     machine) no longer sends on it: sent late, it could land in the same partner window as the
@@ -107,22 +116,23 @@ class RateBudget:
         self.max_wait = max_wait
         self.late_after = late_after
 
-    def take(self) -> None:
+    def take(self) -> Callable[[], None]:
         while True:
             asked = time.monotonic()
             now = timezone.now()
+            slot_id = uuid.uuid4().hex
             try:
-                delay = self.limiter.reserve(self.key, max_wait=self.max_wait)
+                delay = self.limiter.reserve(self.key, max_wait=self.max_wait, slot_id=slot_id)
             except (redis.RedisError, OSError) as error:
                 logger.warning("Rate limiter unavailable (%s); postponed", type(error).__name__)
                 raise Postponed(now + LIMITER_DOWN_RETRY) from None
             if delay > self.max_wait:
-                raise Postponed(now + datetime.timedelta(seconds=delay))
+                raise Postponed(now + datetime.timedelta(seconds=delay - self.max_wait))
             if delay > 0:
                 time.sleep(delay)
             late = time.monotonic() - asked - delay
             if self.late_after is None or late <= self.late_after:
-                return
+                return partial(_answered, self.limiter, self.key, slot_id)
             logger.info("Woke %.2f s after the rate limit slot; taking a fresh one", late)
 
     def block(self, seconds: float) -> None:
@@ -130,6 +140,15 @@ class RateBudget:
             self.limiter.block(self.key, seconds)
         except (redis.RedisError, OSError) as error:
             logger.warning("Rate limiter unavailable (%s); 429 not shared", type(error).__name__)
+
+
+def _answered(limiter: RateLimiter, key: str, slot_id: str) -> None:
+    """Move a sent request's slot to its answer; with the limiter down the slot stays where it
+    was (the margin covers the request's travel, as it did before slots moved)."""
+    try:
+        limiter.answered(key, slot_id)
+    except (redis.RedisError, OSError) as error:
+        logger.warning("Rate limiter unavailable (%s); slot not moved", type(error).__name__)
 
 
 class WaitingBudget:
@@ -144,9 +163,10 @@ class WaitingBudget:
         self.limiter = limiter
         self.remaining = max_wait
 
-    def take(self) -> None:
+    def take(self) -> Callable[[], None]:
+        slot_id = uuid.uuid4().hex
         try:
-            delay = self.limiter.reserve(self.key)
+            delay = self.limiter.reserve(self.key, slot_id=slot_id)
         except (redis.RedisError, OSError) as error:
             raise TransientError(
                 f"The rate limiter is unavailable ({type(error).__name__}); try again shortly."
@@ -158,6 +178,7 @@ class WaitingBudget:
             )
         self.remaining -= delay
         time.sleep(delay)
+        return partial(_answered, self.limiter, self.key, slot_id)
 
     def block(self, seconds: float) -> None:
         self.limiter.block(self.key, seconds)
@@ -424,7 +445,7 @@ class ProviderClient:
         **arguments: Any,
     ) -> requests.Response:
         label = self.label
-        self._budget.take()
+        answered = self._budget.take()
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -450,6 +471,9 @@ class ProviderClient:
             raise TransientError(
                 f"Could not reach {label} ({type(error).__name__}).", Exchange(request=described)
             ) from None
+        finally:
+            if answered is not None:
+                answered()  # the partner has counted it by now, if it ever will
         logger.debug(
             "%s %s answered %s in %d ms",
             label,

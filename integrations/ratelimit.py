@@ -10,9 +10,16 @@ in any window of `window + margin` seconds; the margin absorbs the time between 
 request's arrival at the partner, so the partner never counts more than `limit` in its own
 window.
 
+Once a request has been answered (or has failed), its caller moves its slot to that moment
+(`answered`): the partner counted it by then at the latest, so the slot `limit` requests later
+is a full window after the partner's count of it, however long the request took to leave (a
+busy machine, a slow connection), and a sender exactly on its slot cannot make the partner count
+`limit + 1` in its window. A request still on its way (another process's, on the same
+credential) counts from its slot until then, which the margin covers as before.
+
 Slots are appended in non-decreasing order: a new slot is the latest of now, the end of a block
-(a 429's Retry-After) and the `limit`-th latest slot plus the window. So any `limit + 1`
-consecutive slots span at least the window, whatever the number of processes.
+(a 429's Retry-After), the latest slot and the `limit`-th latest slot plus the window. So any
+`limit + 1` consecutive slots span at least the window, whatever the number of processes.
 
 With REDIS_URL the log is a Redis sorted set updated by one Lua script (atomic, timed by the
 Redis clock, shared across machines). The embedded default keeps it in a file under VAR_DIR
@@ -64,6 +71,18 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) * 1000) + 1000)
 return {tostring(slot), tostring(now)}
 """
 
+ANSWERED_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not score) or tonumber(score) < now then
+  redis.call('ZADD', KEYS[1], now, ARGV[1])
+  local ttl = math.ceil(tonumber(ARGV[2]) * 1000) + 1000
+  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+end
+return tostring(now)
+"""
+
 BLOCK_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -91,11 +110,16 @@ class Rate:
 
 
 class RateLimiter(Protocol):
-    def reserve(self, key: str, max_wait: float | None = None) -> float:
+    def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
         """Reserve the next free slot for `key`; return its delay from now, in seconds (≥ 0).
 
         A slot more than `max_wait` seconds away is not reserved; its delay is still returned.
+        `slot_id` names the slot for `answered` (a fresh name when empty).
         """
+
+    def answered(self, key: str, slot_id: str) -> None:
+        """The request sent on `slot_id` has its answer (or failed): its slot moves to now, the
+        latest moment the partner can have counted it (never earlier than it was)."""
 
     def block(self, key: str, seconds: float) -> None:
         """No slot for `key` earlier than `seconds` from now (the partner said 429)."""
@@ -109,19 +133,23 @@ class RedisRateLimiter:
         self.rate = rate
         self.prefix = prefix
         self._reserve = client.register_script(RESERVE_SCRIPT)
+        self._answered = client.register_script(ANSWERED_SCRIPT)
         self._block = client.register_script(BLOCK_SCRIPT)
 
-    def reserve(self, key: str, max_wait: float | None = None) -> float:
+    def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
         slot, now = self._reserve(
             keys=[f"{self.prefix}:{key}:slots", f"{self.prefix}:{key}:blocked"],
             args=[
                 self.rate.limit,
                 self.rate.window,
-                uuid.uuid4().hex,
+                slot_id or uuid.uuid4().hex,
                 -1 if max_wait is None else max_wait,
             ],
         )
         return max(0.0, float(slot) - float(now))
+
+    def answered(self, key: str, slot_id: str) -> None:
+        self._answered(keys=[f"{self.prefix}:{key}:slots"], args=[slot_id, self.rate.window])
 
     def block(self, key: str, seconds: float) -> None:
         self._block(keys=[f"{self.prefix}:{key}:blocked"], args=[max(0.0, seconds)])
@@ -130,18 +158,29 @@ class RedisRateLimiter:
 @dataclass
 class _FileState:
     slots: list[float]
+    ids: list[str]  # each slot's name, in the same order ("" for one written before names)
     blocked: float
 
     @classmethod
     def parse(cls, raw: str) -> _FileState:
         data = json.loads(raw) if raw else {}
+        slots = [float(slot) for slot in data.get("slots", [])]
+        ids = [str(name) for name in data.get("ids", [])]
         return cls(
-            slots=[float(slot) for slot in data.get("slots", [])],
+            slots=slots,
+            ids=ids if len(ids) == len(slots) else [""] * len(slots),
             blocked=float(data.get("blocked", 0.0)),
         )
 
+    def keep(self, since: float) -> None:
+        """Forget the slots at or before `since`."""
+        pairs = zip(self.slots, self.ids, strict=True)
+        kept = [(slot, name) for slot, name in pairs if slot > since]
+        self.slots = [slot for slot, _ in kept]
+        self.ids = [name for _, name in kept]
+
     def dumps(self) -> str:
-        return json.dumps({"slots": self.slots, "blocked": self.blocked})
+        return json.dumps({"slots": self.slots, "ids": self.ids, "blocked": self.blocked})
 
 
 class FileRateLimiter:
@@ -167,20 +206,35 @@ class FileRateLimiter:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return result
 
-    def reserve(self, key: str, max_wait: float | None = None) -> float:
+    def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
         rate = self.rate
 
         def change(state: _FileState, now: float) -> float:
-            slots = [slot for slot in state.slots if slot > now - rate.window]
+            state.keep(now - rate.window)
+            slots = state.slots
             slot = max([now, state.blocked, *slots[-1:]])
             if len(slots) >= rate.limit:
                 slot = max(slot, slots[-rate.limit] + rate.window)
-            state.slots = slots
             if max_wait is None or slot - now <= max_wait:
                 state.slots.append(slot)
+                state.ids.append(slot_id)
             return slot - now
 
         return max(0.0, self._update(key, change))
+
+    def answered(self, key: str, slot_id: str) -> None:
+        def change(state: _FileState, now: float) -> float:
+            pairs = list(zip(state.slots, state.ids, strict=True))
+            held = [slot for slot, name in pairs if name == slot_id]
+            pairs = [(slot, name) for slot, name in pairs if name != slot_id]
+            pairs.append((max([now, *held]), slot_id))
+            pairs.sort()
+            state.slots = [slot for slot, _ in pairs]
+            state.ids = [name for _, name in pairs]
+            return 0.0
+
+        if slot_id:
+            self._update(key, change)
 
     def block(self, key: str, seconds: float) -> None:
         def change(state: _FileState, now: float) -> float:

@@ -15,7 +15,7 @@ from integrations.http import (
     RateLimited,
     retry_after_seconds,
 )
-from integrations.transport import PermanentError
+from integrations.transport import PermanentError, TransientError
 
 API = "https://api.example.test/v1"
 TOKEN = "example-static-token-4d3c2b1a"
@@ -32,6 +32,22 @@ class CountingBudget:
 
     def block(self, seconds: float) -> None:
         self.blocked.append(seconds)
+
+
+class AnswerTrackingBudget:
+    """Records, for each request, whether it had left when the budget was told of its answer."""
+
+    def __init__(self) -> None:
+        self.answers: list[int] = []
+
+    def take(self):
+        def answered() -> None:
+            self.answers.append(len(responses.calls))
+
+        return answered
+
+    def block(self, seconds: float) -> None:
+        pass
 
 
 class ExampleClient(ProviderClient):
@@ -127,6 +143,22 @@ def test_429_reads_the_wait_from_the_providers_headers(headers, expected):
 
     assert caught.value.retry_after == expected
     assert budget.blocked == ([] if expected is None else [expected])
+
+
+@responses.activate
+def test_the_budget_hears_of_each_answer_after_it_came_and_of_each_failure():
+    responses.get(f"{API}/a", json={})
+    responses.get(f"{API}/b", status=500, json={})
+    responses.get(f"{API}/c", body=requests.ConnectionError("refused"))
+    budget = AnswerTrackingBudget()
+
+    client(budget=budget).get("/a")
+    for path in ("/b", "/c"):
+        with pytest.raises(TransientError):
+            client(budget=budget).get(path)
+
+    # told once per request, each time after that request had been sent
+    assert budget.answers == [1, 2, 3]
 
 
 def test_a_reset_moment_is_read_as_epoch_seconds():

@@ -170,6 +170,40 @@ def test_redis_limiter_honours_a_block(redis_client):
     assert 2.9 <= limiter.reserve(key) <= 3.1
 
 
+@pytest.fixture(params=["file", pytest.param("redis", marks=pytest.mark.redis)])
+def limiter(request, tmp_path):
+    if request.param == "file":
+        yield FileRateLimiter(tmp_path, RATE)
+        return
+    client = redis.Redis.from_url(os.environ.get("REDIS_URL", ""))
+    yield RedisRateLimiter(client, RATE, f"{PREFIX}:{uuid.uuid4().hex}")
+    client.close()
+
+
+def test_an_answered_slot_counts_from_its_answer(limiter):
+    # ten requests one after the other, the first answered 0.3 s after its slot (slow to leave)
+    limiter.reserve("k", slot_id="first")
+    time.sleep(0.3)
+    limiter.answered("k", "first")
+    for number in range(RATE.limit - 1):
+        limiter.reserve("k", slot_id=str(number))
+        limiter.answered("k", str(number))
+
+    # the next slot is a whole window after the answer, not after the reservation
+    assert limiter.reserve("k", max_wait=0) >= RATE.window - 0.05
+
+
+def test_an_answer_never_moves_a_slot_earlier(limiter):
+    limiter.block("k", 1.0)
+    assert limiter.reserve("k", slot_id="ahead") >= 0.9
+    for _ in range(RATE.limit - 1):
+        limiter.reserve("k")
+
+    limiter.answered("k", "ahead")  # before its slot (it never is in use): the slot stays
+
+    assert limiter.reserve("k", max_wait=0) >= 1.0 + RATE.window - 0.1
+
+
 def test_each_prefix_has_its_own_log(settings, tmp_path):
     settings.REDIS_URL = ""
     settings.VAR_DIR = tmp_path
@@ -193,9 +227,12 @@ class CountingLimiter:
         self.delay = delay
         self.reserved = 0
 
-    def reserve(self, key: str, max_wait: float | None = None) -> float:
+    def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
         self.reserved += 1
         return self.delay
+
+    def answered(self, key: str, slot_id: str) -> None:
+        raise AssertionError("not expected")
 
     def block(self, key: str, seconds: float) -> None:
         raise AssertionError("not expected")
@@ -218,3 +255,13 @@ def test_a_sender_on_time_uses_its_slot():
     limiter = CountingLimiter(delay=0.01)
     RateBudget("key", limiter, max_wait=1.0, late_after=0.1).take()
     assert limiter.reserved == 1
+
+
+def test_a_budget_moves_the_slot_its_request_was_sent_on(tmp_path):
+    limiter = FileRateLimiter(tmp_path, RATE)
+    answered = RateBudget("k", limiter, max_wait=1.0).take()
+    time.sleep(0.2)
+    answered()
+
+    [slot] = json.loads((tmp_path / "k.json").read_text())["slots"]
+    assert time.time() - 0.1 <= slot <= time.time()
