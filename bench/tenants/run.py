@@ -43,6 +43,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
+from statistics import mean
 from typing import Any
 
 from bench.common import median, percentile, scratch_directory, setup_django, throwaway_database
@@ -343,6 +345,19 @@ def workable_keys(candidates: list[int]) -> dict[int, str]:
     }
 
 
+def window_halves(sent: list[float], limit: int) -> str:
+    """Where a draining credential's windows ran long: the mean time from one window's first
+    request to the next's, in the first and the second half of its windows, and the longest."""
+    gaps = [later - earlier for earlier, later in pairwise(sent[::limit])]
+    if len(gaps) < 2:
+        return "-"
+    half = len(gaps) // 2
+    return (
+        f"first half {mean(gaps[:half]):.2f} s, second half {mean(gaps[half:]):.2f} s a window, "
+        f"longest {max(gaps):.2f} s"
+    )
+
+
 def milliseconds(values: list[float], share: float) -> str:
     return f"{percentile(values, share) * 1000:.0f} ms" if values else "-"
 
@@ -592,6 +607,7 @@ def report(
             f"    largest      : {len(largest)} sent from +{largest[0] - released:.1f} s to "
             f"+{largest[-1] - released:.1f} s: {(largest[-1] - largest[0]) / windows:.2f} s a "
             f"window of {side.limit} (limit {side.window:g} s + margin {side.margin:g} s)",
+            f"    its windows  : {window_halves(largest, side.limit)}",
             f"    429s         : {refused}{bunching(arrivals, side.limit)}",
             f"    exactly once : {once} of {len(paths)}, {len(paths) - len(delivered)} never, "
             f"{len(delivered) - once} more than once",
