@@ -15,15 +15,18 @@ Whatever the broker, the database stays the source of truth and the sweeper the 
   broker keeps it in its delay queues until it is due). Celery sees the quorum queue and leaves
   out the global prefetch limit, which quorum queues refuse.
 
-Every broker, the embedded file-system one too, gets the same two queues (`task_queues`), which
-every worker consumes: FRESH_QUEUE (Celery's default, where everything goes unless told
-otherwise: what a commit has just caused) and BACKLOG_QUEUE (work put back in line: the outbox
-sweeper's, the rate limiter's postponements, retries). Celery takes from the queues it consumes
-in turn (Redis and the file system poll them round-robin; RabbitMQ delivers to one consumer per
-queue), so after an outage a fresh result waits for at most a turn or two, not behind one task
-per owing customer. Two queues rather than broker priorities: priorities exist on Redis only as
-kombu's emulation, on RabbitMQ's quorum queues only as two levels since 4.0, and not at all on the
-file-system broker.
+Every broker, the embedded file-system one too, gets the same three queues (`task_queues`),
+which every worker consumes: FRESH_QUEUE (Celery's default, where everything goes unless told
+otherwise: what a commit has just caused), SCHEDULED_QUEUE (work due at a set moment: the rate
+limiter's postponements, retries) and BACKLOG_QUEUE (work put back in line due now: the outbox
+sweeper's, what a task hands back). Celery takes from the queues it consumes in turn (Redis and
+the file system poll them round-robin; RabbitMQ delivers to one consumer per queue), so after an
+outage a fresh result waits for at most a turn or two, not behind one task per owing customer;
+and a customer's next window, due in a second, is not fetched only after the sweeper's task for
+every other owing customer (on Redis the worker holds a task with an ETA once it has fetched it,
+so in the backlog queue it was fetched, and ran, that late). Queues rather than broker
+priorities: priorities exist on Redis only as kombu's emulation, on RabbitMQ's quorum queues
+only as two levels since 4.0, and not at all on the file-system broker.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ RABBITMQ_SCHEMES = ("amqp://", "amqps://", "pyamqp://")
 QUICK_PUBLISH = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 
 FRESH_QUEUE = "celery"
+SCHEDULED_QUEUE = "scheduled"
 BACKLOG_QUEUE = "backlog"
 
 
@@ -52,7 +56,8 @@ class BrokerOptions(TypedDict):
 
 
 def task_queues(queue_type: str = "classic", exchange_type: str = "direct") -> tuple[Queue, ...]:
-    """The fresh and the backlog queue, each with its own exchange of `exchange_type`.
+    """The fresh, the scheduled and the backlog queue, each with its own exchange of
+    `exchange_type`.
 
     Celery declares the default queue with the broker's queue type itself, but queues it is given
     only with the arguments they carry: a quorum queue must say so.
@@ -60,7 +65,7 @@ def task_queues(queue_type: str = "classic", exchange_type: str = "direct") -> t
     arguments = {"x-queue-type": "quorum"} if queue_type == "quorum" else None
     return tuple(
         Queue(name, Exchange(name, type=exchange_type), routing_key=name, queue_arguments=arguments)
-        for name in (FRESH_QUEUE, BACKLOG_QUEUE)
+        for name in (FRESH_QUEUE, SCHEDULED_QUEUE, BACKLOG_QUEUE)
     )
 
 

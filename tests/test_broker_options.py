@@ -12,6 +12,7 @@ from django.test import Client
 from harver_integration.broker_options import (
     BACKLOG_QUEUE,
     FRESH_QUEUE,
+    SCHEDULED_QUEUE,
     UnsupportedBroker,
     broker_options,
 )
@@ -46,18 +47,18 @@ def test_redis_gets_its_visibility_timeout():
         pytest.param("redis://127.0.0.1:6379/0", None, "direct", id="redis"),
     ],
 )
-def test_every_broker_gets_a_fresh_and_a_backlog_queue(url, queue_type, exchange_type):
+def test_every_broker_gets_a_fresh_a_scheduled_and_a_backlog_queue(url, queue_type, exchange_type):
     queues = broker_options(url, visibility_timeout=3600)["task_queues"]
 
-    assert [queue.name for queue in queues] == [FRESH_QUEUE, BACKLOG_QUEUE]
+    assert [queue.name for queue in queues] == [FRESH_QUEUE, SCHEDULED_QUEUE, BACKLOG_QUEUE]
     for queue in queues:
         assert (queue.exchange.name, queue.exchange.type) == (queue.name, exchange_type)
         assert (queue.queue_arguments or {}).get("x-queue-type") == queue_type
 
 
-def test_the_workers_consume_both_queues_and_unrouted_tasks_are_fresh():
-    # whichever broker the settings name (the embedded file system one too): the same two
-    assert set(celery_app.amqp.queues.consume_from) == {FRESH_QUEUE, BACKLOG_QUEUE}
+def test_the_workers_consume_every_queue_and_unrouted_tasks_are_fresh():
+    # whichever broker the settings name (the embedded file system one too): the same three
+    assert set(celery_app.amqp.queues.consume_from) == {FRESH_QUEUE, SCHEDULED_QUEUE, BACKLOG_QUEUE}
     assert celery_app.conf.task_default_queue == FRESH_QUEUE
 
 

@@ -12,13 +12,15 @@ the file cache (no Redis) `add` is not atomic across processes: two doorbells ma
 which costs a no-op task, never a delivery. Doorbells due later (retries, postponements) are one
 per waiting delivery, not one per commit, and always go out.
 
-Two lanes (harver_integration.broker_options): a doorbell rung by the commit that owes the
-deliveries (`fresh`) goes to the queue workers take fresh work from; every other doorbell (the
-sweeper's, the rate limiter's postponements, retries, what a task hands back) goes to the backlog
-queue. After an outage the sweeper rings for every owing customer at once; in one FIFO queue a
-result committed then waited behind all of them. The marker holds the lane of the queued doorbell:
-a fresh commit of an integration whose doorbell waits in the backlog rings once more, in the fresh
-lane (its task takes the backlog's deliveries along; the backlog doorbell then claims nothing).
+Three lanes (harver_integration.broker_options): a doorbell rung by the commit that owes the
+deliveries (`fresh`) goes to the queue workers take fresh work from; one due at a set moment
+(the rate limiter's postponements, retries) to the scheduled queue; every other doorbell (the
+sweeper's, what a task hands back) to the backlog queue. After an outage the sweeper rings for
+every owing customer at once; in one FIFO queue a result committed then waited behind all of
+them, and so did a draining customer's next window, due a second later. The marker holds the
+lane of the queued doorbell: a fresh commit of an integration whose doorbell waits in the
+backlog rings once more, in the fresh lane (its task takes the backlog's deliveries along; the
+backlog doorbell then claims nothing).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from harver_integration.broker_options import BACKLOG_QUEUE, FRESH_QUEUE
+from harver_integration.broker_options import BACKLOG_QUEUE, FRESH_QUEUE, SCHEDULED_QUEUE
 from harver_integration.queueing import schedule_options
 from integrations.models import Delivery
 from integrations.providers import get_provider
@@ -66,7 +68,9 @@ class Doorbell:
 
     @property
     def queue(self) -> str:
-        return FRESH_QUEUE if self.fresh else BACKLOG_QUEUE
+        if self.fresh:
+            return FRESH_QUEUE
+        return BACKLOG_QUEUE if self.eta is None else SCHEDULED_QUEUE
 
 
 @cache

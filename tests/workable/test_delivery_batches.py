@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import CandidateAssessment
-from harver_integration.broker_options import BACKLOG_QUEUE, FRESH_QUEUE
+from harver_integration.broker_options import BACKLOG_QUEUE, FRESH_QUEUE, SCHEDULED_QUEUE
 from integrations import inbound
 from integrations.http import RateBudget
 from integrations.models import Delivery, DeliveryAttempt, Integration
@@ -178,9 +178,10 @@ def test_the_rate_limit_postpones_the_rest_of_the_batch_without_sending_it(
     [fourth] = Delivery.objects.filter(pk__in=rest)
     assert (fourth.state, fourth.attempt_count) == (State.PENDING, 0)
     assert fourth.next_attempt_at == waiting.next_attempt_at
-    # one task, at the slot, takes both; nothing beyond the limit was sent
+    # one task, at the slot, in the scheduled lane (not behind the sweeper's), takes both;
+    # nothing beyond the limit was sent
     apply_async.assert_called_once_with(
-        args=(waiting.pk,), retry=False, queue=BACKLOG_QUEUE, eta=waiting.next_attempt_at
+        args=(waiting.pk,), retry=False, queue=SCHEDULED_QUEUE, eta=waiting.next_attempt_at
     )
     assert len(responses.calls) == 2
 
