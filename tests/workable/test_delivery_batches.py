@@ -18,6 +18,7 @@ from unittest import mock
 import pytest
 import requests
 import responses
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
@@ -542,12 +543,14 @@ def test_a_sweep_costs_the_same_queries_for_a_few_owed_deliveries_as_for_thousan
     Delivery.objects.update(state=State.SUCCEEDED)
     other, _ = configure(AccountFactory.create(), token="wk-outage-token-9-0123456789")
     released = timezone.now() - datetime.timedelta(seconds=5)
-    soon = timezone.now() + datetime.timedelta(seconds=1)
 
     def sweep_of(count: int) -> int:
         Delivery.objects.all().delete()
         owed_after_an_outage(invited, invited.integration, count, released)
         owed_after_an_outage(invited, other, count, released)
+        # Due inside the sweep's look-ahead however long the set-up took: a moment fixed before
+        # a slow set-up became due now, and that sweep skipped its ahead-of-time update.
+        soon = timezone.now() + datetime.timedelta(seconds=settings.DELIVERY_SWEEP_SECONDS)
         owed_after_an_outage(invited, other, 1, soon)
         cache.clear()
         with (
