@@ -393,6 +393,28 @@ class QuestionnaireItem(models.Model):
             )
 
 
+class QuestionnaireVersion(models.Model):
+    """Which state of an assessment's questionnaire is current: a fresh random value after every
+    write to its items or competencies, written only by the database triggers of migration 0010.
+
+    So a process that keeps the questionnaire's pages (`questionnaire.question_pages`) knows
+    them stale on its very next read, whichever way the rows changed: a model save, a queryset
+    `update()` or bulk operation that sends no signal, or SQL. Random rather than a counter, so
+    a version seen inside a transaction that rolled back never comes back with other content.
+    """
+
+    assessment = models.OneToOneField(
+        Assessment,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="questionnaire_version",
+    )
+    version = models.UUIDField()
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.version}"
+
+
 class Answer(models.Model):
     """A candidate's answer to one questionnaire item, saved as they go so they can resume."""
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import threading
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments import scoring
@@ -24,6 +26,7 @@ from assessments.models import (
     CandidateAssessment,
     CandidateLink,
     QuestionnaireItem,
+    QuestionnaireVersion,
 )
 from harver_integration.tokens import hash_token, hashes_match
 
@@ -55,15 +58,17 @@ class QuestionPage:
 
 def find_link(token: str) -> CandidateLink | None:
     """The link a personal token is, found by the token's hash; it may have been replaced."""
-    link = (
+    found = (
         CandidateLink.objects.select_related(
-            "candidate_assessment__assessment", "candidate_assessment__account"
+            # With its questionnaire's version, so the request can use the cached pages.
+            "candidate_assessment__assessment__questionnaire_version",
+            "candidate_assessment__account",
         )
         .filter(token_hash=hash_token(token))
-        # The hash is unique: the default ordering (two joined columns) would only cost time.
-        .order_by()
-        .first()
+        # The hash is unique: any ordering (`first()` would add the id's) would only cost time.
+        .order_by()[:1]
     )
+    link = next(iter(found), None)
     if link is None or not hashes_match(token, link.token_hash):
         return None
     return link
@@ -95,7 +100,45 @@ def expire_if_due(candidate_assessment: CandidateAssessment) -> CandidateAssessm
 
 
 def question_pages(assessment: Assessment) -> list[QuestionPage]:
-    """One page per competency that has items, in the competencies' order."""
+    """One page per competency that has items, in the competencies' order.
+
+    From this process's cache when the assessment came with its questionnaire's version (as
+    `find_link` reads it, in the same query as the link): the triggers change the version on
+    every write to the items or competencies, so an edit shows on the very next request.
+    """
+    version = _loaded_version(assessment)
+    if version is None:
+        return _read_pages(assessment)
+    with _CACHE_LOCK:
+        cached = _PAGES.get(assessment.pk)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    pages = _read_pages(assessment)
+    with _CACHE_LOCK:
+        if len(_PAGES) >= CACHED_QUESTIONNAIRES:
+            del _PAGES[next(iter(_PAGES))]
+        _PAGES[assessment.pk] = (version, pages)
+    return pages
+
+
+# Assessment id -> (questionnaire version, its pages); the oldest entry goes first when full.
+CACHED_QUESTIONNAIRES = 500
+_PAGES: dict[int, tuple[uuid.UUID, list[QuestionPage]]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _loaded_version(assessment: Assessment) -> uuid.UUID | None:
+    """The version read in the same query as the assessment; None without it, so a caller that
+    has no fresh version reads the pages rather than paying a query for the version."""
+    if not Assessment.questionnaire_version.is_cached(assessment):
+        return None
+    try:
+        return assessment.questionnaire_version.version
+    except QuestionnaireVersion.DoesNotExist:
+        return None
+
+
+def _read_pages(assessment: Assessment) -> list[QuestionPage]:
     items = (
         QuestionnaireItem.objects.filter(assessment=assessment)
         .select_related("competency")
@@ -150,9 +193,18 @@ def save_answers(
 ) -> dict[int, int]:
     """Store (or change) answers; items of another assessment are ignored.
 
-    Returns every answer the candidate now has (item id → value), read under the same lock as
-    the save, so the caller can show the progress without reading them again.
+    Returns every answer the candidate now has (item id → value), read with the save under the
+    candidate assessment's row lock, so the caller can show the progress without reading them
+    again. Raises `AnsweringClosed` unless the assessment is started.
     """
+    if connection.vendor == "postgresql":
+        return _save_in_one_statement(candidate_assessment_id, values)
+    return _save_in_orm(candidate_assessment_id, values)
+
+
+def _save_in_orm(
+    candidate_assessment_id: int, values: Mapping[QuestionnaireItem, int]
+) -> dict[int, int]:
     with transaction.atomic():
         candidate_assessment = _locked_live(candidate_assessment_id)
         own = {
@@ -171,6 +223,61 @@ def save_answers(
             update_fields=["value", "updated_at"],
         )
     return answers | own
+
+
+# `_save_in_orm` in one statement, so one round trip and no transaction of its own instead of
+# five (BEGIN, the lock, the answers, the upsert, COMMIT). The lock still serialises two saves
+# for one candidate, and a status changed while it waited is the one checked (PostgreSQL
+# re-reads a locked row that changed), so a completed or expired assessment takes no answer.
+# The answers it returns are those committed when the statement began plus its own: a save
+# racing another for the same candidate (two open tabs; the page sends one save at a time)
+# may count the other's answer one save late in the progress, though both are stored.
+SAVE_ANSWERS_SQL = """
+WITH live AS (
+    SELECT id, assessment_id FROM {candidate_assessments}
+     WHERE id = %(candidate)s AND status = %(started)s
+       FOR UPDATE
+), saved AS (
+    INSERT INTO {answers} (candidate_assessment_id, item_id, value, created_at, updated_at)
+    SELECT live.id, posted.item_id, posted.value, %(now)s, %(now)s
+      FROM live, unnest(%(items)s::bigint[], %(assessments)s::bigint[], %(values)s::smallint[])
+           AS posted (item_id, assessment_id, value)
+     WHERE posted.assessment_id = live.assessment_id
+        ON CONFLICT (candidate_assessment_id, item_id)
+        DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+    RETURNING item_id, value
+)
+SELECT 0, NULL, NULL FROM live
+UNION ALL
+SELECT 1, answer.item_id, answer.value
+  FROM live JOIN {answers} AS answer ON answer.candidate_assessment_id = live.id
+UNION ALL
+SELECT 2, item_id, value FROM saved
+"""
+
+
+def _save_in_one_statement(
+    candidate_assessment_id: int, values: Mapping[QuestionnaireItem, int]
+) -> dict[int, int]:
+    statement = SAVE_ANSWERS_SQL.format(
+        candidate_assessments=CandidateAssessment._meta.db_table, answers=Answer._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            {
+                "candidate": candidate_assessment_id,
+                "started": Status.STARTED,
+                "now": timezone.now(),
+                "items": [item.pk for item in values],
+                "assessments": [item.assessment_id for item in values],
+                "values": list(values.values()),
+            },
+        )
+        rows = sorted(cursor.fetchall(), key=lambda row: row[0])
+    if not rows or rows[0][0] != 0:
+        raise AnsweringClosed(f"Candidate assessment {candidate_assessment_id} is not started.")
+    return {item_id: value for _, item_id, value in rows[1:]}
 
 
 def unanswered_pages(pages: list[QuestionPage], answers: Mapping[int, int]) -> list[int]:

@@ -244,11 +244,12 @@ def test_it_saves_a_single_answer_for_the_script(
     assert Answer.objects.get(candidate_assessment=candidate, item_id=item_id).value == 4
 
 
-def test_an_autosave_costs_seven_sql_statements(
+def test_an_autosave_costs_two_sql_statements_on_postgresql(
     client: Client, candidate: CandidateAssessment, link: str
 ) -> None:
-    """The link, the questionnaire's items, then in one transaction the candidate assessment
-    locked, its answers, the upsert (SAVEPOINT and RELEASE stand for BEGIN and COMMIT here)."""
+    """The link with its questionnaire's version (the pages come from the cache), then the
+    lock, the answers and the upsert in one statement. SQLite saves in the ORM: SAVEPOINT, the
+    lock, the answers, the upsert, RELEASE (standing for BEGIN and COMMIT here)."""
     begin(client, link)
     first, second = items_by_page(candidate)[0][:2]
     client.post(url(link, "questions", 1), {f"item-{first}": "3", "action": "autosave"})
@@ -261,7 +262,8 @@ def test_an_autosave_costs_seven_sql_statements(
     assert response.status_code == 200
     assert response.json()["answered"] == 2
     statements = [query["sql"] for query in context.captured_queries]
-    assert len(statements) == 7, "\n".join(statements)
+    expected = 2 if connection.vendor == "postgresql" else 6
+    assert len(statements) == expected, "\n".join(statements)
 
 
 def test_a_changed_answer_replaces_the_saved_one(
