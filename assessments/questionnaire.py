@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models.expressions import Col
+from django.db.models.sql import Query
 from django.utils import timezone
 
+from accounts.models import Account
 from assessments import scoring
 from assessments.lifecycle import StatusChange, StatusTransitionError, record_status
 from assessments.models import (
@@ -57,20 +62,86 @@ class QuestionPage:
 
 
 def find_link(token: str) -> CandidateLink | None:
-    """The link a personal token is, found by the token's hash; it may have been replaced."""
-    found = (
-        CandidateLink.objects.select_related(
-            # With its questionnaire's version, so the request can use the cached pages.
-            "candidate_assessment__assessment__questionnaire_version",
-            "candidate_assessment__account",
-        )
-        .filter(token_hash=hash_token(token))
-        # The hash is unique: any ordering (`first()` would add the id's) would only cost time.
-        .order_by()[:1]
-    )
-    link = next(iter(found), None)
+    """The link a personal token is, found by the token's hash; it may have been replaced.
+
+    With its candidate assessment, their account and assessment, and the questionnaire's
+    version (so the request can use the cached pages), all from one query.
+    """
+    link = _linked(hash_token(token))
     if link is None or not hashes_match(token, link.token_hash):
         return None
+    return link
+
+
+# What `find_link` joins, in the order of its columns: the link, then what it points to. The
+# ORM compiled the same `select_related` query afresh on every request and populated it
+# through its generic machinery, a third of an autosave's CPU (in-process 8.6-8.9 ms a save
+# with it, 5.5 ms without); this statement is built once per process and its row converted
+# with the fields' own converters and linked up as the ORM's would be.
+_LINKED: tuple[type[models.Model], ...] = (
+    CandidateLink,
+    CandidateAssessment,
+    Assessment,
+    Account,
+    QuestionnaireVersion,
+)
+
+
+LINKED_SQL = """
+SELECT {columns}
+  FROM {t0} t0
+  JOIN {t1} t1 ON t1.id = t0.candidate_assessment_id
+  JOIN {t2} t2 ON t2.id = t1.assessment_id
+  JOIN {t3} t3 ON t3.id = t1.account_id
+  LEFT JOIN {t4} t4 ON t4.assessment_id = t2.id
+ WHERE t0.token_hash = %s
+"""
+
+
+@functools.cache
+def _linked_statement() -> tuple[str, tuple[Col, ...]]:
+    aliases = [f"t{number}" for number, _ in enumerate(_LINKED)]
+    columns = tuple(
+        field.get_col(alias)
+        for alias, model in zip(aliases, _LINKED, strict=True)
+        for field in model._meta.concrete_fields
+    )
+    select = ", ".join(f'{column.alias}."{column.target.column}"' for column in columns)
+    tables = {f"t{number}": model._meta.db_table for number, model in enumerate(_LINKED)}
+    statement = LINKED_SQL.format(columns=select, **tables)
+    return statement, columns
+
+
+def _linked(token_hash: str) -> CandidateLink | None:
+    statement, columns = _linked_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [token_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    compiler = connection.ops.compiler("SQLCompiler")(
+        Query(CandidateLink), connection, connection.alias
+    )
+    values = next(iter(compiler.apply_converters([row], compiler.get_converters(list(columns)))))
+    instances: list[Any] = []
+    offset = 0
+    for model in _LINKED:
+        fields = model._meta.concrete_fields
+        own = values[offset : offset + len(fields)]
+        offset += len(fields)
+        # Only the questionnaire's version can be missing (an assessment never given items).
+        instances.append(
+            None
+            if own[0] is None
+            else model.from_db(connection.alias, [field.attname for field in fields], own)
+        )
+    link, candidate_assessment, assessment, account, version = instances
+    link.candidate_assessment = candidate_assessment
+    candidate_assessment.assessment = assessment
+    candidate_assessment.account = account
+    QuestionnaireVersion._meta.get_field("assessment").remote_field.set_cached_value(
+        assessment, version
+    )
     return link
 
 

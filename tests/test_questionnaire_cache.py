@@ -319,3 +319,45 @@ def test_a_save_waiting_for_a_submit_is_refused_once_it_completed() -> None:
     assert len(outcome) == 1
     assert isinstance(outcome[0], AnsweringClosed)
     assert not Answer.objects.exists()
+
+
+def test_the_link_comes_with_what_it_points_to_as_the_orm_reads_them(
+    candidate: CandidateAssessment,
+) -> None:
+    found = questionnaire.find_link(token(candidate))
+    assert found is not None
+
+    with CaptureQueriesContext(connection) as context:
+        loaded = [
+            found,
+            found.candidate_assessment,
+            found.candidate_assessment.assessment,
+            found.candidate_assessment.account,
+            found.candidate_assessment.assessment.questionnaire_version,
+        ]
+
+    assert not context.captured_queries
+    for instance in loaded:
+        fresh = type(instance)._default_manager.get(pk=instance.pk)
+        for field in instance._meta.concrete_fields:
+            assert getattr(instance, field.attname) == getattr(fresh, field.attname), field
+
+
+def test_an_assessment_without_a_version_gets_no_cached_pages(db: None) -> None:
+    """As one never given a competency: nothing wrote its version."""
+    assessment = factories.AssessmentFactory.create()
+    assessment.competencies.all().delete()
+    QuestionnaireVersion.objects.filter(assessment=assessment).delete()
+    candidate = factories.CandidateAssessmentFactory.create(assessment=assessment)
+
+    found = questionnaire.find_link(token(candidate))
+
+    assert found is not None
+    assert questionnaire.question_pages(found.candidate_assessment.assessment) == []
+    with CaptureQueriesContext(connection) as context:
+        assert questionnaire.question_pages(found.candidate_assessment.assessment) == []
+    assert len(context.captured_queries) == 1
+
+
+def test_an_unknown_token_finds_no_link(db: None) -> None:
+    assert questionnaire.find_link("not-a-token") is None
