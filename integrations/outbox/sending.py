@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Subquery, Value, When
 from django.utils import timezone
 
@@ -67,6 +67,13 @@ def claim(delivery_id: int, size: int | None = None) -> list[Delivery]:
     size = size or settings.DELIVERY_BATCH_SIZE
     now = timezone.now()
     lease = now + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    take = claim_in_one_statement if connection.vendor == "postgresql" else claim_in_orm
+    return take(delivery_id, size, now, lease)
+
+
+def claim_in_orm(
+    delivery_id: int, size: int, now: datetime.datetime, lease: datetime.datetime
+) -> list[Delivery]:
     integration = Delivery.objects.filter(pk=delivery_id).values("integration_id")
     due = Delivery.objects.filter(
         integration_id=Subquery(integration),
@@ -88,6 +95,58 @@ def claim(delivery_id: int, size: int | None = None) -> list[Delivery]:
     batch = sorted(rows.order_by(), key=lambda delivery: position[delivery.pk])
     for delivery in batch[1:]:
         delivery.integration = batch[0].integration  # one integration, one credential, in memory
+    return batch
+
+
+# The same claim as the ORM's in `claim`, in one statement: one round trip and its commit
+# instead of BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT; the integration is then read once,
+# not joined to every row.
+CLAIM_SQL = """
+WITH due AS (
+    SELECT id FROM {deliveries}
+     WHERE integration_id = (SELECT integration_id FROM {deliveries} WHERE id = %(named)s)
+       AND state = %(pending)s AND next_attempt_at <= %(due_by)s
+     ORDER BY id = %(named)s DESC, next_attempt_at, id
+     LIMIT %(size)s
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE {deliveries} SET state = %(sending)s, locked_until = %(lease)s, updated_at = %(now)s
+  FROM due
+ WHERE {deliveries}.id = due.id
+RETURNING {deliveries}.*
+"""
+
+
+def claim_in_one_statement(
+    delivery_id: int, size: int, now: datetime.datetime, lease: datetime.datetime
+) -> list[Delivery]:
+    """PostgreSQL: `claim` as one atomic statement, in the same order."""
+    statement = CLAIM_SQL.format(deliveries=connection.ops.quote_name(Delivery._meta.db_table))
+    params = {
+        "named": delivery_id,
+        "pending": State.PENDING.value,
+        "sending": State.SENDING.value,
+        "due_by": now + EARLY,
+        "size": size,
+        "lease": lease,
+        "now": now,
+    }
+    rows = list(Delivery.objects.raw(statement, params))
+    if not rows:
+        return []
+    batch = sorted(
+        rows,
+        key=lambda delivery: (delivery.pk != delivery_id, delivery.next_attempt_at, delivery.pk),
+    )
+    integration = (
+        Integration.objects.select_related("ats_credential")
+        .filter(pk=batch[0].integration_id)
+        .first()
+    )
+    if integration is None:
+        return []  # deleted meanwhile, and its deliveries with it
+    for delivery in batch:
+        delivery.integration = integration  # one integration, one credential, in memory
     return batch
 
 

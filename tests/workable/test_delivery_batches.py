@@ -441,6 +441,40 @@ def test_a_note_is_recorded_before_the_next_send_and_idempotent_successes_togeth
 
 
 @pytest.mark.postgres
+def test_the_one_statement_claim_takes_what_the_orm_claim_takes(invited, statuses):
+    # given the batch's deliveries due in an order unlike their ids, one of them not yet
+    now = timezone.now()
+    for offset, pk in enumerate(reversed(statuses)):
+        Delivery.objects.filter(pk=pk).update(
+            next_attempt_at=now - datetime.timedelta(seconds=10 - offset)
+        )
+    Delivery.objects.filter(pk=statuses[3]).update(
+        next_attempt_at=now + datetime.timedelta(minutes=5)
+    )
+    lease = now + datetime.timedelta(seconds=60)
+
+    def claimed(batch: list[Delivery]) -> list[tuple[Any, ...]]:
+        return [
+            (d.pk, d.state, d.locked_until, d.integration.pk, d.integration.ats_credential.pk)
+            for d in batch
+        ]
+
+    # when each way claims, from the same rows, what the other then gives back
+    by_statement = sending.claim_in_one_statement(statuses[1], 25, now, lease)
+    Delivery.objects.filter(pk__in=statuses).update(state=State.PENDING, locked_until=None)
+    by_orm = sending.claim_in_orm(statuses[1], 25, now, lease)
+
+    # then both take the same deliveries in the same order: the named one first, then by due
+    # time, nothing not yet due; with one lease and the integration and its credential loaded
+    assert claimed(by_statement) == claimed(by_orm)
+    assert [d.pk for d in by_statement] == [statuses[1], statuses[2], statuses[0]]
+    assert {d.state for d in by_statement} == {State.SENDING}
+    assert {d.locked_until for d in by_statement} == {lease}
+    # and a claim finds nothing more of what either holds
+    assert sending.claim_in_one_statement(statuses[1], 25, now, lease) == []
+
+
+@pytest.mark.postgres
 def test_the_one_statement_record_writes_what_the_orm_record_writes(invited, statuses):
     # given two claimed deliveries sent with the same answer, each recorded one way
     first, second = sending.claim(statuses[0], size=2)
