@@ -189,7 +189,12 @@ def doorbells_for(
     fresh: bool = False,
 ) -> list[Doorbell]:
     """Doorbells for (id, integration id, provider, due) rows: one per integration for what is
-    due now (its batch takes them all), one per delivery for what is due later."""
+    due now (its batch takes them all), one per delivery for what is due later.
+
+    The integrations owing the most go first: after an outage the largest backlog sets the
+    drain's length (it can only drain at its own rate limit), so its first window must not wait
+    behind every small customer's single batch.
+    """
     due_now: dict[int, list[tuple[int, str]]] = {}
     later: list[Doorbell] = []
     for pk, integration_id, provider, next_attempt_at in rows:
@@ -205,7 +210,9 @@ def doorbells_for(
             covered=tuple(pk for pk, _ in group[1:]),
             fresh=fresh,
         )
-        for integration_id, group in due_now.items()
+        for integration_id, group in sorted(
+            due_now.items(), key=lambda item: len(item[1]), reverse=True
+        )
     ] + later
 
 

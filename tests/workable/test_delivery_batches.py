@@ -272,6 +272,17 @@ def test_doorbells_group_what_is_due_now_by_integration():
     ]
 
 
+def test_doorbells_of_the_largest_backlogs_go_first():
+    now = timezone.now()
+    rows = [(1, 10, "workable", now), (2, 11, "workable", now), (3, 12, "workable", now)]
+    rows += [(4, 11, "workable", now), (5, 12, "workable", now), (6, 12, "workable", now)]
+
+    doorbells = publishing.doorbells_for(rows, now)
+
+    assert [doorbell.integration_id for doorbell in doorbells] == [12, 11, 10]
+    assert doorbells[0] == publishing.Doorbell(3, "workable", 12, covered=(5, 6))
+
+
 def test_while_an_integrations_doorbell_is_queued_its_next_commits_publish_none(
     invited, django_capture_on_commit_callbacks
 ):
@@ -563,12 +574,12 @@ def test_one_sweep_rings_for_every_owing_customer_whatever_their_backlogs(invite
     with mock.patch.object(send_delivery, "apply_async") as apply_async:
         counts = requeue.sweep()
 
-    # then each customer's doorbell rings, once, the longest waiting first, covering all it owes
+    # then each customer's doorbell rings, once, the largest backlog first, covering all it owes
     rung = [
         Delivery.objects.get(pk=call.kwargs["args"][0]).integration_id
         for call in apply_async.call_args_list
     ]
-    assert rung == [integration.pk for integration in integrations]
+    assert rung == [integrations[1].pk, integrations[0].pk, integrations[2].pk]
     assert counts.published == 700 + requeue.SWEEP_BATCH + 1
     assert not Delivery.objects.filter(state=State.PENDING, enqueued_at__isnull=True).exists()
 
