@@ -67,7 +67,10 @@ def open_client(found: Credentials, *, interactive: bool) -> GreenhouseClient:
         budget = WaitingBudget(limiter.key, limiter, max_wait=INTERACTIVE_WAIT_SECONDS)
     else:
         budget = RateBudget(
-            limiter.key, limiter, max_wait=settings.GREENHOUSE_RATE_LIMIT_WAIT_SECONDS
+            limiter.key,
+            limiter,
+            max_wait=settings.GREENHOUSE_RATE_LIMIT_WAIT_SECONDS,
+            counted_within=settings.GREENHOUSE_RATE_LIMIT_MARGIN_SECONDS / 2,
         )
     return GreenhouseClient(
         client_id=found.client_id,

@@ -101,6 +101,12 @@ class RateBudget:
     A process that wakes more than `late_after` seconds after its slot (stalled by a busy
     machine) no longer sends on it: sent late, it could land in the same partner window as the
     slots after it. It takes a fresh slot instead; the missed one stays unused.
+
+    An answer that came at most `counted_within` seconds after its slot leaves the slot where it
+    is (no second limiter call): the partner counted the request by then, and the limiter's
+    margin already covers that much travel, so moving it would change nothing the partner sees.
+    It is given no more than the margin; the slot's time is taken at its earliest (the limiter
+    was asked before its clock chose the slot), so the answer's lateness is never understated.
     """
 
     def __init__(
@@ -110,11 +116,13 @@ class RateBudget:
         *,
         max_wait: float,
         late_after: float | None = None,
+        counted_within: float = 0.0,
     ) -> None:
         self.key = key
         self.limiter = limiter
         self.max_wait = max_wait
         self.late_after = late_after
+        self.counted_within = counted_within
 
     def take(self) -> Callable[[], None]:
         while True:
@@ -132,7 +140,7 @@ class RateBudget:
                 time.sleep(delay)
             late = time.monotonic() - asked - delay
             if self.late_after is None or late <= self.late_after:
-                return partial(_answered, self.limiter, self.key, slot_id)
+                return partial(self._answered, slot_id, asked + delay)
             logger.info("Woke %.2f s after the rate limit slot; taking a fresh one", late)
 
     def block(self, seconds: float) -> None:
@@ -140,6 +148,10 @@ class RateBudget:
             self.limiter.block(self.key, seconds)
         except (redis.RedisError, OSError) as error:
             logger.warning("Rate limiter unavailable (%s); 429 not shared", type(error).__name__)
+
+    def _answered(self, slot_id: str, earliest_slot: float) -> None:
+        if time.monotonic() - earliest_slot > self.counted_within:
+            _answered(self.limiter, self.key, slot_id)
 
 
 def _answered(limiter: RateLimiter, key: str, slot_id: str) -> None:

@@ -15,7 +15,9 @@ Once a request has been answered (or has failed), its caller moves its slot to t
 is a full window after the partner's count of it, however long the request took to leave (a
 busy machine, a slow connection), and a sender exactly on its slot cannot make the partner count
 `limit + 1` in its window. A request still on its way (another process's, on the same
-credential) counts from its slot until then, which the margin covers as before.
+credential) counts from its slot until then, which the margin covers as before. (A caller may
+leave the slot of a request answered within the margin of it where it is: the margin covers
+that much travel, so moving it changes nothing the partner sees; `integrations.http.RateBudget`.)
 
 Slots are appended in non-decreasing order: a new slot is the latest of now, the end of a block
 (a 429's Retry-After), the latest slot and the `limit`-th latest slot plus the window. So any

@@ -265,3 +265,26 @@ def test_a_budget_moves_the_slot_its_request_was_sent_on(tmp_path):
 
     [slot] = json.loads((tmp_path / "k.json").read_text())["slots"]
     assert time.time() - 0.1 <= slot <= time.time()
+
+
+def test_an_answer_within_the_margin_leaves_the_slot_where_it_was(tmp_path):
+    limiter = FileRateLimiter(tmp_path, RATE)
+    budget = RateBudget("k", limiter, max_wait=1.0, counted_within=0.5)
+    before = time.time()
+    answered = budget.take()
+    time.sleep(0.1)  # the partner counted it within the margin the window already has
+    answered()
+
+    [slot] = json.loads((tmp_path / "k.json").read_text())["slots"]
+    assert before <= slot <= before + 0.05  # still its own moment, not the answer's
+
+
+def test_an_answer_later_than_the_margin_moves_the_slot_to_the_answer(tmp_path):
+    limiter = FileRateLimiter(tmp_path, RATE)
+    budget = RateBudget("k", limiter, max_wait=1.0, counted_within=0.05)
+    answered = budget.take()
+    time.sleep(0.2)
+    answered()
+
+    [slot] = json.loads((tmp_path / "k.json").read_text())["slots"]
+    assert time.time() - 0.1 <= slot <= time.time()

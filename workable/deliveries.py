@@ -355,6 +355,7 @@ def connect(integration: Integration, batch: list[Delivery]) -> Iterator[sending
         rate_limiter(),
         max_wait=settings.WORKABLE_RATE_LIMIT_WAIT_SECONDS,
         late_after=settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2,
+        counted_within=settings.WORKABLE_RATE_LIMIT_MARGIN_SECONDS / 2,
     )
     subdomain = credential.value("subdomain")
     with WorkableClient(
