@@ -1,14 +1,13 @@
 -- wrk script for bench/candidates: `wrk ... -s requests.lua <url> -- <mode> <file>`.
 -- mode "autosave": <file> has one candidate a line, tab-separated: the questionnaire page's
 -- path, its csrftoken cookie, the form's CSRF token and the page's item ids (comma-separated).
--- Each request is what the page's script sends when an answer is clicked: a multipart POST of
+-- Each request is what the page's script sends when an answer is clicked: a URL-encoded POST of
 -- the CSRF token, action=autosave and one item's value, with the cookie, Accept JSON and the
 -- page's Origin. Each wrk thread takes its own share of the candidates in turn, so that no two
 -- threads ever save for the same candidate at once. mode "get": <file> holds one path, fetched
 -- over and over (the landing page, a static file, the PDF report). done() prints one JSON line for run.py.
 
 local threads = {}
-local boundary = "----benchcandidates7d1f"
 
 function setup(thread)
   thread:set("number", #threads)
@@ -48,12 +47,6 @@ function init(args)
   origin = string.format("http://%s:%s", wrk.host, wrk.port)
 end
 
-local function part(name, value)
-  return string.format(
-    '--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n', boundary, name, value
-  )
-end
-
 function request()
   if mode == "get" then
     return wrk.format("GET", path)
@@ -62,10 +55,11 @@ function request()
   local candidate = candidates[(counter - 1) % #candidates + 1]
   -- each round over the candidates answers the next item of their page
   local item = candidate.items[math.floor((counter - 1) / #candidates) % #candidate.items + 1]
-  local body = part("csrfmiddlewaretoken", candidate.csrf) .. part("action", "autosave")
-    .. part("item-" .. item, tostring(counter % 5 + 1)) .. "--" .. boundary .. "--\r\n"
+  -- the CSRF token and the item ids are letters and digits: nothing to escape
+  local body = "csrfmiddlewaretoken=" .. candidate.csrf .. "&action=autosave&item-" .. item
+    .. "=" .. tostring(counter % 5 + 1)
   local headers = {
-    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+    ["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8",
     ["Cookie"] = candidate.cookie,
     ["Accept"] = "application/json",
     ["Origin"] = origin,

@@ -12,7 +12,7 @@
   if (summary) {
     summary.focus();
   }
-  if (!form || !window.fetch || !window.FormData || !window.Promise) {
+  if (!form || !window.fetch || !window.URLSearchParams || !window.Promise) {
     return;
   }
   var status = document.querySelector("[data-save-status]");
@@ -48,7 +48,9 @@
     if (!names.length) {
       return Promise.resolve();
     }
-    var data = new FormData();
+    // A URL-encoded body, as the form itself posts: the server parses it several times faster
+    // than a multipart one.
+    var data = new URLSearchParams();
     data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
     data.append("action", "autosave");
     names.forEach(function (name) {
