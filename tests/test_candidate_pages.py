@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -230,8 +231,11 @@ def test_it_saves_a_single_answer_for_the_script(
     begin(client, link)
     item_id = items_by_page(candidate)[1][0]
 
+    # URL-encoded, as the page's script sends it
     response = client.post(
-        url(link, "questions", 2), {f"item-{item_id}": "4", "action": "autosave"}
+        url(link, "questions", 2),
+        urlencode({f"item-{item_id}": "4", "action": "autosave"}),
+        content_type="application/x-www-form-urlencoded;charset=UTF-8",
     )
 
     assert response.status_code == 200
