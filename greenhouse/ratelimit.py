@@ -64,6 +64,14 @@ class LearntRateLimiter:
     def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
         return self.limiter.reserve(key, max_wait, slot_id)
 
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
+        return self.limiter.reserve_with_spares(key, max_wait, slot_id, spares)
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        self.limiter.release(key, slot_ids)
+
     def answered(self, key: str, slot_id: str) -> None:
         self.limiter.answered(key, slot_id)
 

@@ -36,6 +36,9 @@ class _NoLimit:
     def block(self, seconds: float) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
 
 class _HeadersOnly:
     """The probe's token travels as the provider says (a header or the path), not here."""

@@ -66,11 +66,24 @@ if count >= limit then
 end
 local max_wait = tonumber(ARGV[4])
 if max_wait >= 0 and slot - now > max_wait then
-  return {tostring(slot), tostring(now)}
+  return {tostring(slot), tostring(now), 0}
 end
 redis.call('ZADD', KEYS[1], slot, ARGV[3])
+count = count + 1
+local spares = 0
+if slot <= now then
+  for number = 1, tonumber(ARGV[5]) do
+    if count >= limit then
+      local kth = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+      if tonumber(kth[2]) + window > now then break end
+    end
+    redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. number)
+    count = count + 1
+    spares = number
+  end
+end
 redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) * 1000) + 1000)
-return {tostring(slot), tostring(now)}
+return {tostring(slot), tostring(now), spares}
 """
 
 ANSWERED_SCRIPT = """
@@ -111,6 +124,11 @@ class Rate:
     window: float
 
 
+def spare_ids(slot_id: str, spares: int) -> list[str]:
+    """The names of the spare slots `reserve` took beside `slot_id`, in order."""
+    return [f"{slot_id}:{number}" for number in range(1, spares + 1)]
+
+
 class RateLimiter(Protocol):
     def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
         """Reserve the next free slot for `key`; return its delay from now, in seconds (≥ 0).
@@ -118,6 +136,16 @@ class RateLimiter(Protocol):
         A slot more than `max_wait` seconds away is not reserved; its delay is still returned.
         `slot_id` names the slot for `answered` (a fresh name when empty).
         """
+
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
+        """`reserve`, and when its slot is due now, up to `spares` more slots free at this
+        same moment, named by `spare_ids`: one call for several requests sent back to back.
+        Returns the delay and how many spares were taken."""
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        """Give back reserved slots that no request was sent on: as if never taken."""
 
     def answered(self, key: str, slot_id: str) -> None:
         """The request sent on `slot_id` has its answer (or failed): its slot moves to now, the
@@ -139,16 +167,26 @@ class RedisRateLimiter:
         self._block = client.register_script(BLOCK_SCRIPT)
 
     def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
-        slot, now = self._reserve(
+        return self.reserve_with_spares(key, max_wait, slot_id, 0)[0]
+
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
+        slot, now, taken = self._reserve(
             keys=[f"{self.prefix}:{key}:slots", f"{self.prefix}:{key}:blocked"],
             args=[
                 self.rate.limit,
                 self.rate.window,
                 slot_id or uuid.uuid4().hex,
                 -1 if max_wait is None else max_wait,
+                max(0, spares),
             ],
         )
-        return max(0.0, float(slot) - float(now))
+        return max(0.0, float(slot) - float(now)), int(taken)
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        if slot_ids:
+            self.client.zrem(f"{self.prefix}:{key}:slots", *slot_ids)
 
     def answered(self, key: str, slot_id: str) -> None:
         self._answered(keys=[f"{self.prefix}:{key}:slots"], args=[slot_id, self.rate.window])
@@ -209,20 +247,48 @@ class FileRateLimiter:
         return result
 
     def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
+        return self.reserve_with_spares(key, max_wait, slot_id, 0)[0]
+
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
         rate = self.rate
+        taken = 0
 
         def change(state: _FileState, now: float) -> float:
+            nonlocal taken
             state.keep(now - rate.window)
             slots = state.slots
             slot = max([now, state.blocked, *slots[-1:]])
             if len(slots) >= rate.limit:
                 slot = max(slot, slots[-rate.limit] + rate.window)
-            if max_wait is None or slot - now <= max_wait:
-                state.slots.append(slot)
-                state.ids.append(slot_id)
+            if max_wait is not None and slot - now > max_wait:
+                return slot - now
+            slots.append(slot)
+            state.ids.append(slot_id)
+            if slot <= now:
+                for name in spare_ids(slot_id, spares):
+                    if len(slots) >= rate.limit and slots[-rate.limit] + rate.window > now:
+                        break
+                    slots.append(now)
+                    state.ids.append(name)
+                    taken += 1
             return slot - now
 
-        return max(0.0, self._update(key, change))
+        return max(0.0, self._update(key, change)), taken
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        given_back = set(slot_ids)
+
+        def change(state: _FileState, now: float) -> float:
+            pairs = zip(state.slots, state.ids, strict=True)
+            kept = [(slot, name) for slot, name in pairs if name not in given_back]
+            state.slots = [slot for slot, _ in kept]
+            state.ids = [name for _, name in kept]
+            return 0.0
+
+        if given_back:
+            self._update(key, change)
 
     def answered(self, key: str, slot_id: str) -> None:
         def change(state: _FileState, now: float) -> float:

@@ -260,6 +260,9 @@ class NoBudget:
     def block(self, seconds: float) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
 
 class ExampleOAuthClient(ProviderClient):
     """What an OAuth client-credentials provider writes on the base."""

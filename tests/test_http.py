@@ -33,6 +33,9 @@ class CountingBudget:
     def block(self, seconds: float) -> None:
         self.blocked.append(seconds)
 
+    def close(self) -> None:
+        return None
+
 
 class AnswerTrackingBudget:
     """Records, for each request, whether it had left when the budget was told of its answer."""
@@ -48,6 +51,9 @@ class AnswerTrackingBudget:
 
     def block(self, seconds: float) -> None:
         pass
+
+    def close(self) -> None:
+        return None
 
 
 class ExampleClient(ProviderClient):

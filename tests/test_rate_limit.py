@@ -19,7 +19,9 @@ from integrations.ratelimit import (
     RedisRateLimiter,
     get_rate_limiter,
     limiter_key,
+    spare_ids,
 )
+from integrations.transport import Postponed
 
 RATE = Rate(limit=10, window=2.0)
 PREFIX = "test:rate"
@@ -231,6 +233,14 @@ class CountingLimiter:
         self.reserved += 1
         return self.delay
 
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
+        return self.reserve(key, max_wait, slot_id), 0
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        raise AssertionError("not expected")
+
     def answered(self, key: str, slot_id: str) -> None:
         raise AssertionError("not expected")
 
@@ -288,3 +298,102 @@ def test_an_answer_later_than_the_margin_moves_the_slot_to_the_answer(tmp_path):
 
     [slot] = json.loads((tmp_path / "k.json").read_text())["slots"]
     assert time.time() - 0.1 <= slot <= time.time()
+
+
+def test_spares_are_the_slots_free_at_the_same_moment_and_no_more(limiter):
+    assert limiter.reserve_with_spares("k", None, "a", 7) == (0.0, 7)
+    # the window holds ten: the ninth and one spare are free now, the eleventh a window away
+    delay, spares = limiter.reserve_with_spares("k", None, "b", 7)
+    assert (delay, spares) == (0.0, 1)
+    assert limiter.reserve("k", max_wait=0) >= RATE.window - 0.05
+
+
+def test_a_slot_that_waits_comes_without_spares(limiter):
+    limiter.block("k", 0.5)
+    delay, spares = limiter.reserve_with_spares("k", None, "a", 7)
+    assert delay >= 0.4
+    assert spares == 0
+
+
+def test_released_spares_are_as_if_never_taken(limiter):
+    limiter.reserve_with_spares("k", None, "a", 9)  # the whole window
+    limiter.release("k", spare_ids("a", 9))
+
+    # nine slots are free again at once, the tenth is the window's first
+    assert limiter.reserve_with_spares("k", None, "b", 9) == (0.0, 8)
+
+
+class SlotLog:
+    """A file limiter that counts its calls."""
+
+    def __init__(self, directory: Path) -> None:
+        self.limiter = FileRateLimiter(directory, RATE)
+        self.calls = 0
+
+    def reserve(self, key: str, max_wait: float | None = None, slot_id: str = "") -> float:
+        self.calls += 1
+        return self.limiter.reserve(key, max_wait, slot_id)
+
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
+        self.calls += 1
+        return self.limiter.reserve_with_spares(key, max_wait, slot_id, spares)
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        self.calls += 1
+        self.limiter.release(key, slot_ids)
+
+    def answered(self, key: str, slot_id: str) -> None:
+        self.calls += 1
+        self.limiter.answered(key, slot_id)
+
+    def block(self, key: str, seconds: float) -> None:
+        self.limiter.block(key, seconds)
+
+    def slots(self, directory: Path) -> list[float]:
+        return list(json.loads((directory / "k.json").read_text())["slots"])
+
+
+def test_requests_back_to_back_share_limiter_calls_and_the_rest_is_given_back(tmp_path):
+    log = SlotLog(tmp_path)
+    budget = RateBudget("k", log, max_wait=1.0, late_after=1.0, counted_within=1.0)
+    for _ in range(8):
+        budget.take()()
+    # 1 slot, then 2, 4 and 8 a call: four calls for eight requests, seven spares left
+    assert log.calls == 4
+    assert len(log.slots(tmp_path)) == RATE.limit  # the window's last two were all it had
+
+    budget.close()
+
+    assert log.calls == 5
+    assert len(log.slots(tmp_path)) == 8  # one slot a request sent, as if spares never were
+
+
+def test_a_spare_older_than_late_after_is_given_back_not_sent_on(tmp_path):
+    log = SlotLog(tmp_path)
+    budget = RateBudget("k", log, max_wait=1.0, late_after=0.1, counted_within=0.1)
+    budget.take()()
+    budget.take()()  # a call for two: this slot and a spare
+    time.sleep(0.15)
+
+    budget.take()()  # the spare went stale: given back, and a fresh slot taken
+
+    assert log.calls == 4
+    budget.close()
+    slots = log.slots(tmp_path)
+    assert len(slots) == 3
+    assert slots[-1] >= time.time() - 0.1  # the third request's slot is its own, not the spare's
+
+
+def test_a_429_gives_the_spares_back(tmp_path):
+    log = SlotLog(tmp_path)
+    budget = RateBudget("k", log, max_wait=1.0, late_after=1.0)
+    budget.take()
+    budget.take()  # and one spare
+
+    budget.block(5.0)
+
+    assert len(log.slots(tmp_path)) == 2
+    with pytest.raises(Postponed):
+        budget.take()  # no spare sends before the block ends

@@ -98,6 +98,9 @@ class NoBudget:
     def block(self, seconds: float) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
 
 def plain_loop(requests: list[Request], concurrency: int) -> float:
     """Send every result's requests from `concurrency` threads; returns the seconds it took."""

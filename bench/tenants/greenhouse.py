@@ -192,6 +192,9 @@ def loop_jobs(paths: list[str], user_id: str) -> list[Any]:
         def block(self, seconds: float) -> None:
             return None
 
+        def close(self) -> None:
+            return None
+
     def job(client: str, chunk: list[str]) -> Any:
         def send() -> None:
             with GreenhouseClient(

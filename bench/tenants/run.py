@@ -250,6 +250,9 @@ def workable_loop_jobs(tenants: list[Tenant], sizes: list[int], port: int) -> li
         def block(self, seconds: float) -> None:
             return None
 
+        def close(self) -> None:
+            return None
+
     def job(subdomain: str, number: int) -> Job:
         def send() -> None:
             token = f"loop-{subdomain}-{number}"

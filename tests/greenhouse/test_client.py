@@ -39,6 +39,9 @@ class Budget:
     def block(self, seconds: float) -> None:
         self.blocked.append(seconds)
 
+    def close(self) -> None:
+        return None
+
 
 class Clock:
     """The access-token cache's clock, started now (the token answer is read by the real one)."""

@@ -29,6 +29,9 @@ class CountingBudget:
     def block(self, seconds: float) -> None:
         self.blocked.append(seconds)
 
+    def close(self) -> None:
+        return None
+
 
 @pytest.fixture
 def budget() -> CountingBudget:

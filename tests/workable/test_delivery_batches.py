@@ -196,6 +196,14 @@ class FixedDelay:
         self.max_waits.append(max_wait)
         return self.delay
 
+    def reserve_with_spares(
+        self, key: str, max_wait: float | None, slot_id: str, spares: int
+    ) -> tuple[float, int]:
+        return self.reserve(key, max_wait, slot_id), 0
+
+    def release(self, key: str, slot_ids: list[str]) -> None:
+        raise AssertionError("not expected")
+
     def answered(self, key: str, slot_id: str) -> None:
         raise AssertionError("not expected")
 
