@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
@@ -204,15 +205,18 @@ def test_a_bulk_action_does_to_each_invitation_what_one_by_one_did(
     db: None, name: str, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     # given the same mixed set twice, through both ATSs of two accounts (the deliveries stay
-    # unsent, to compare them as written)
+    # unsent, to compare them as written), at the start of a minute: deadlines are compared to
+    # the minute, so both sets must be written within the same one
     monkeypatch.setattr(publishing, "publish", lambda doorbells: 0)
-    batched = mixed_with_links(channels_of_a_new_account("Acme Retail"))
-    each = mixed_with_links(channels_of_a_new_account("Globex"))
+    start_of_minute = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(start_of_minute, tick=True):
+        batched = mixed_with_links(channels_of_a_new_account("Acme Retail"))
+        each = mixed_with_links(channels_of_a_new_account("Globex"))
 
-    # when the action runs on one set at once, and on the other invitation by invitation
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = ACTIONS[name](batched)
-    one_by_one(name, each)
+        # when the action runs on one set at once, and on the other invitation by invitation
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = ACTIONS[name](batched)
+        one_by_one(name, each)
 
     # then both end alike: statuses, deadlines, links, events and every ATS delivery's body
     assert state_of(batched) == state_of(each)
