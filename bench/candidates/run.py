@@ -1,21 +1,22 @@
 """Candidate side: autosave under 100 concurrent candidates against a static file, then the PDF.
 
 Usage: `.venv/bin/python -m bench.candidates.run [--candidates 100] [--seconds 10] [--rounds 5]
-[--pdf-connections 8] [--workers 2] [--threads 1]`
+[--pdf-connections 8] [--workers 2 x cores] [--threads 1]`
 
-gunicorn as the Procfile runs it (access log on), on the production settings with the static
-files collected (WhiteNoise serves them from the same processes), PostgreSQL and a private
-Redis. `--candidates` candidates of the demo's Store Associate questionnaire each open their
-emailed link as a browser does (the welcome page, the terms, accepted with the form's CSRF
-token, the first questionnaire page, keeping the CSRF cookie), then wrk holds one connection per
-candidate and sends the page script's autosave requests (`bench/candidates/requests.lua`):
-every request a real save of one answer, with the candidate's cookie and token. The baseline,
-in the same rounds and alternating with it, with as many connections to the same gunicorn, is a
-static page: the landing page (`/`), a fixed page rendered through the same middleware with no
-database query, so that the ratio is what autosave itself costs. The stylesheet the candidate
-page links, served by WhiteNoise before Django's stack, is loaded in the same rounds as a
-second reference (the ratio to it is printed, without a target). Then the signed PDF report
-of a completed result under `--pdf-connections` concurrent requests. Exits 1 on a missed target.
+gunicorn as docs/deploy.md runs it in production (2 x cores workers, access log on), on the
+production settings with the static files collected (WhiteNoise serves them from the same
+processes), PostgreSQL and a private Redis. `--candidates` candidates of the demo's Store
+Associate questionnaire each open their emailed link as a browser does (the welcome page, the
+terms, accepted with the form's CSRF token, the first questionnaire page, keeping the CSRF
+cookie), then wrk holds one connection per candidate and sends the page script's autosave
+requests (`bench/candidates/requests.lua`): every request a real save of one answer, with the
+candidate's cookie and token. The baseline, in the same rounds and alternating with it, with as
+many connections to the same gunicorn, is a static page: the landing page (`/`), a fixed page
+rendered through the same middleware with no database query, so that the ratio is what autosave
+itself costs. The stylesheet the candidate page links, served by WhiteNoise before Django's
+stack, is loaded in the same rounds as a second reference (the ratio to it is printed, without a
+target). Then the signed PDF report of a completed result under `--pdf-connections` concurrent
+requests. Exits 1 on a missed target.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ from bench.common import (
 
 SCRIPT = Path(__file__).with_name("requests.lua")
 TARGET_RATIO = 0.30
+# docs/deploy.md runs about two sync workers a core: a save waits on PostgreSQL for about a
+# third of its time, which two workers a core overlap (one a core left the cores idle then).
+DEPLOYED_WORKERS_A_CORE = 2
+CORES = os.cpu_count() or 1
 TARGET_TAIL = 3.0
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ITEM_FIELD = re.compile(r'name="item-(\d+)"')
@@ -178,7 +183,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="runs of each, alternated")
     parser.add_argument("--pdf-connections", type=int, default=8)
     parser.add_argument("--pdf-seconds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_WORKERS", str(DEPLOYED_WORKERS_A_CORE * CORES))),
+        help="gunicorn workers (default: 2 x cores, as docs/deploy.md recommends)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--database", default="harver_bench_candidates")
     arguments = parser.parse_args()
