@@ -45,8 +45,8 @@ from bench.common import (
 
 SCRIPT = Path(__file__).with_name("requests.lua")
 TARGET_RATIO = 0.30
-# docs/deploy.md runs about two sync workers a core: a save waits on PostgreSQL for about a
-# third of its time, which two workers a core overlap (one a core left the cores idle then).
+# docs/deploy.md runs about two sync workers a core: a save waits on PostgreSQL for about 40 % of
+# its time, which two workers a core overlap (with one a core, 0.23 of the two cores sat idle).
 DEPLOYED_WORKERS_A_CORE = 2
 CORES = os.cpu_count() or 1
 TARGET_TAIL = 3.0
