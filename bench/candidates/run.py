@@ -186,7 +186,8 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("WEB_WORKERS", str(DEPLOYED_WORKERS_A_CORE * CORES))),
+        # a string: argparse converts it with `type`, so a bad WEB_WORKERS is named, not a traceback
+        default=os.environ.get("WEB_WORKERS", str(DEPLOYED_WORKERS_A_CORE * CORES)),
         help="gunicorn workers (default: 2 x cores, as docs/deploy.md recommends)",
     )
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")

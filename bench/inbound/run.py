@@ -89,7 +89,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
     parser.add_argument("--rounds", type=int, default=5, help="runs of each endpoint, alternated")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument("--workers", type=int, default=os.environ.get("WEB_WORKERS", "2"))
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--database", default="harver_bench")
     parser.add_argument(
